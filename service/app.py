@@ -1,0 +1,52 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from service.core.config import ROOT, load_config
+from service.core.db import db
+from service.core.errors import register_error_handlers
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Create the app: configuration, extensions, blueprints, CLI. Runs no query."""
+    app = Flask(
+        "service",
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "service" / "static"),
+    )
+    app.config.update(load_config(config))
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    register_error_handlers(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from service.rules.policy import init_policy
+
+    db.init_app(app)
+    init_policy(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from service.register.api import bp as register_api
+
+    app.register_blueprint(register_api)
+
+
+def _register_cli(app: Flask) -> None:
+    from service.core.cli import db_cli, demo_cli, setup_command
+    from service.register.cli import register_cli
+    from service.rules.cli import rules_cli
+
+    for command in (db_cli, demo_cli, setup_command, register_cli, rules_cli):
+        app.cli.add_command(command)

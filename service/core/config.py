@@ -1,0 +1,62 @@
+"""Configuration from environment variables, checked at start."""
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_POLICY = ROOT / "service" / "rules" / "policy.toml"
+
+
+class ConfigError(RuntimeError):
+    """Raised at start when the configuration cannot work; says what to fix."""
+
+
+def _instance_dir() -> Path:
+    path = Path(os.environ.get("INSTANCE_DIR", ROOT / "instance"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _secret_from_file(path: Path) -> str:
+    """Read a generated secret, creating it on first run (never committed)."""
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def load_config(overrides: dict | None = None) -> dict:
+    """Build the configuration: environment, then safe defaults, then overrides."""
+    instance = _instance_dir()
+    config = {
+        "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'service.sqlite3'}"),
+        "INDEX_DIR": os.environ.get("INDEX_DIR", str(ROOT / "indexes")),
+        "POLICY_FILE": os.environ.get("POLICY_FILE", str(DEFAULT_POLICY)),
+        "REDIS_URL": os.environ.get("REDIS_URL"),
+        "SECRET_KEY": os.environ.get("SECRET_KEY"),
+        "SEARCH_BACKEND": os.environ.get("SEARCH_BACKEND", "whoosh"),
+        "INSTANCE_DIR": str(instance),
+    }
+    config.update(overrides or {})
+    if not config["SECRET_KEY"]:
+        config["SECRET_KEY"] = _secret_from_file(Path(config["INSTANCE_DIR"]) / "secret_key")
+    check_config(config)
+    return config
+
+
+def check_config(config: dict) -> None:
+    """Refuse to start on a configuration that cannot work."""
+    url = config["DATABASE_URL"]
+    if not url.startswith(("sqlite:", "postgresql")):
+        raise ConfigError(
+            f"DATABASE_URL={url!r}: use sqlite:///path or postgresql+psycopg://user@host/db"
+        )
+    if url.startswith("postgresql://"):
+        config["DATABASE_URL"] = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    if not Path(config["POLICY_FILE"]).is_file():
+        raise ConfigError(f"POLICY_FILE={config['POLICY_FILE']!r} does not exist")
+    if len(config["SECRET_KEY"]) < 16:
+        raise ConfigError("SECRET_KEY is too short: use at least 16 random characters")
+    if config["SEARCH_BACKEND"] not in ("whoosh", "null"):
+        raise ConfigError("SEARCH_BACKEND must be 'whoosh' or 'null'")

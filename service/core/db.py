@@ -1,0 +1,137 @@
+"""Database engine, session and declarative base (SQLAlchemy 2 style)."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from datetime import UTC, datetime
+
+from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy.engine import Engine
+from flask import current_app, has_app_context
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
+from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger(__name__)
+
+# Stable constraint names so Alembic migrations name them the same everywhere.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> datetime:
+    """Return an aware UTC timestamp (the only clock default the models use)."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timestamp stored as UTC and always returned timezone-aware, on SQLite too."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use an aware UTC timestamp")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def make_engine(url: str, **kwargs) -> Engine:
+    """Create an engine; SQLite gets WAL, foreign keys and working savepoints."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        event.listen(engine, "connect", _sqlite_on_connect)
+        # pysqlite's own transaction handling breaks SAVEPOINT; emit BEGIN ourselves.
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _sqlite_on_connect(dbapi_connection, _record) -> None:
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+class Database:
+    """The engine of the current app and a session scoped to (thread, app).
+
+    Several apps can live in one process (tests run a live server beside the
+    test client); each gets its own engine, and sessions never cross apps.
+    """
+
+    def __init__(self) -> None:
+        self.session = scoped_session(self._new_session, scopefunc=_session_scope)
+
+    def init_app(self, app) -> None:
+        app.extensions["db_engine"] = make_engine(app.config["DATABASE_URL"])
+        app.extensions["db_session_options"] = {}
+        app.extensions["db"] = self
+        app.teardown_appcontext(self._remove_session)
+
+    @staticmethod
+    def _new_session() -> Session:
+        ext = current_app.extensions
+        options = {"bind": ext["db_engine"], "expire_on_commit": False}
+        options.update(ext["db_session_options"])  # tests bind to an outer transaction
+        return Session(**options)
+
+    def _remove_session(self, _exc=None) -> None:
+        self.session.remove()
+
+    @property
+    def engine(self) -> Engine:
+        return current_app.extensions["db_engine"]
+
+    @property
+    def is_postgresql(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+
+def _session_scope():
+    app = current_app._get_current_object() if has_app_context() else None
+    return (threading.get_ident(), id(app))
+
+
+db = Database()
+
+
+def transactional(func):
+    """Commit once when the wrapped action succeeds, roll back when it fails.
+
+    The one commit boundary for a request or a CLI command: operations only flush.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            result = func(*args, **kwargs)
+        except BaseException:
+            db.session.rollback()
+            raise
+        db.session.commit()
+        return result
+
+    return wrapper

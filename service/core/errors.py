@@ -1,0 +1,70 @@
+"""Errors: RFC 7807 problem details for the APIs, plain pages for the site."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+PROBLEM_JSON = "application/problem+json"
+_KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
+
+
+class ApiError(Exception):
+    """An API error with a stable machine code, rendered as problem+json.
+
+    `errors` maps a field name (or "row 12 / field") to a list of reasons.
+    """
+
+    def __init__(self, status: int, code: str, detail: str, *, errors: dict | None = None,
+                 headers: dict | None = None) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers or {}
+
+    def to_dict(self) -> dict:
+        body = {
+            "type": f"/api/v1/problems/{self.code}",
+            "title": self.code.replace("_", " "),
+            "status": self.status,
+            "code": self.code,
+            "detail": self.detail,
+        }
+        if self.errors:
+            body["errors"] = self.errors
+        return body
+
+
+def problem_response(error: ApiError):
+    response = jsonify(error.to_dict())
+    response.status_code = error.status
+    response.mimetype = PROBLEM_JSON
+    response.headers.update(error.headers)
+    return response
+
+
+def _wants_problem_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(ApiError, problem_response)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if _wants_problem_json():
+            code = (exc.name or "error").lower().replace(" ", "_")
+            kept = {k: v for k, v in exc.get_response().headers.items() if k in _KEPT_HEADERS}
+            return problem_response(
+                ApiError(exc.code or 500, code, exc.description or exc.name, headers=kept)
+            )
+        return render_template("error.html", error=exc), exc.code
+
+    @app.errorhandler(Exception)
+    def unexpected_error(exc: Exception):
+        app.logger.exception("unhandled error on %s", request.path)
+        if _wants_problem_json():
+            return problem_response(ApiError(500, "internal_error", "internal server error"))
+        return render_template("error.html", error=None), 500

@@ -1,0 +1,133 @@
+"""Identifiers: 统一社会信用代码 (USCC) and 居民身份证号码, checked and masked.
+
+python-stdnum computes the check characters. Its `validate()` functions are
+too strict for real data (see DOMAIN.md): `uscc.validate` demands 8 leading
+digits although registration authorities N, A, Y... exist, and `ric.validate`
+rejects birth places missing from its bundled table (440303 罗湖区...). So we
+check length, alphabet, date and check character ourselves, with stdnum's
+`calc_check_digit`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+from stdnum.cn import ric, uscc
+
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # no I, O, Z, S, V
+_USCC_BODY = re.compile(f"^[{USCC_ALPHABET}]{{17}}$")
+_RIC = re.compile(r"^\d{17}[\dX]$")
+
+ID_TYPES = (
+    "身份证",
+    "护照号",
+    "港澳居民来往内地通行证",
+    "台湾居民来往大陆通行证",
+    "外国人永久居留身份证",
+)
+
+
+@dataclass(frozen=True)
+class CodeError:
+    """Why a code is invalid: a stable machine code and a sentence."""
+
+    code: str  # bad_length / bad_character / bad_check_character / bad_birth_date
+    message: str
+
+
+def clean_code(value: str) -> str:
+    """Strip spaces and hyphens, fold full-width characters, upper-case."""
+    return re.sub(r"[\s\-]", "", unicodedata.normalize("NFKC", value)).upper()
+
+
+def check_uscc(value: str) -> CodeError | None:
+    """Return why `value` is not a valid USCC (GB 32100-2015), or None if it is."""
+    code = clean_code(value)
+    if len(code) != 18:
+        return CodeError("bad_length", f"a USCC has 18 characters, this one has {len(code)}")
+    bad = [ch for ch in code[:17] if ch not in USCC_ALPHABET]
+    if bad or code[17] not in USCC_ALPHABET:
+        shown = bad[0] if bad else code[17]
+        position = code.index(shown) + 1
+        return CodeError(
+            "bad_character",
+            f"character {shown!r} at position {position} is not allowed "
+            "(digits and capital letters except I, O, Z, S, V)",
+        )
+    expected = uscc.calc_check_digit(code[:17])
+    if code[17] != expected:
+        return CodeError(
+            "bad_check_character",
+            f"check character is {code[17]!r}, expected {expected!r} (校验码错误)",
+        )
+    return None
+
+
+def is_valid_uscc(value: str) -> bool:
+    return check_uscc(value) is None
+
+
+def uscc_region(code: str) -> str:
+    """The 6-digit administrative division code, positions 3-8."""
+    return code[2:8]
+
+
+def check_ric(value: str) -> CodeError | None:
+    """Return why `value` is not a valid 居民身份证号码, or None if it is.
+
+    The birth-place code is not looked up: real district codes are missing
+    from stdnum's table.
+    """
+    number = clean_code(value)
+    if len(number) != 18:
+        return CodeError("bad_length", f"an ID card number has 18 characters, this one has {len(number)}")
+    if not _RIC.match(number):
+        return CodeError("bad_character", "an ID card number is 17 digits and a digit or X")
+    try:
+        date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        return CodeError("bad_birth_date", f"birth date {number[6:14]} is not a real date")
+    expected = ric.calc_check_digit(number)
+    if number[17] != expected:
+        return CodeError(
+            "bad_check_character",
+            f"check digit is {number[17]!r}, expected {expected!r} (校验码错误)",
+        )
+    return None
+
+
+def ric_birth_date(number: str) -> date:
+    number = clean_code(number)
+    return date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+
+
+def mask_id_number(value: str) -> str:
+    """Hide the middle of an ID number: 110101********123X. Never shown in full."""
+    number = clean_code(value)
+    if len(number) >= 15:
+        return number[:6] + "*" * (len(number) - 10) + number[-4:]
+    if len(number) <= 4:
+        return "*" * len(number)
+    keep = max(1, len(number) // 4)
+    return number[:keep] + "*" * (len(number) - 2 * keep) + number[-keep:]
+
+
+def id_digest(id_type: str, value: str, key: str) -> str:
+    """A keyed digest that finds the same person again without storing the number."""
+    message = f"{id_type}|{clean_code(value)}".encode()
+    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
+
+
+def complete_uscc(body: str) -> str:
+    """Append the check character to a 17-character USCC body."""
+    return body + uscc.calc_check_digit(body)
+
+
+def complete_ric(body: str) -> str:
+    """Append the check digit to a 17-digit ID card body."""
+    return body + ric.calc_check_digit(body + "0")

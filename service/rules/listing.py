@@ -1,0 +1,33 @@
+"""Whether a list entry (blacklist or red list) is in force on a day: pure rule."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+# An entry that ended for these reasons is never shown again, not even for a
+# past date: a repaired or revoked listing must not be used any more.
+UNUSABLE_END_REASONS = frozenset({"repaired", "basis_revoked"})
+LIVE_STATUSES = frozenset({"active", "ended"})
+
+
+@dataclass(frozen=True)
+class EntryState:
+    status: str
+    starts_on: date | None
+    scheduled_end_on: date | None  # last day listed, inclusive; None = indefinite
+    ended_on: date | None = None  # first day no longer listed
+    end_reason: str | None = None
+
+
+def entry_in_force(entry: EntryState, as_of: date) -> bool:
+    """In force on `as_of`: confirmed, started, not past its end, not ended early."""
+    if entry.status not in LIVE_STATUSES or entry.starts_on is None:
+        return False
+    if entry.end_reason in UNUSABLE_END_REASONS:
+        return False
+    if as_of < entry.starts_on:
+        return False
+    if entry.scheduled_end_on is not None and as_of > entry.scheduled_end_on:
+        return False
+    return entry.ended_on is None or as_of < entry.ended_on

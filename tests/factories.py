@@ -1,0 +1,90 @@
+"""Small factories for realistic register records (they flush, the test commits or not)."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from service.core.db import db
+from service.register.identifiers import complete_uscc, uscc_region
+from service.register.models import Authority, Decision, Subject
+from service.register.names import name_key
+from service.rules.disclosure import DecisionFacts, classify
+from service.rules.policy import default_policy
+
+_seq = itertools.count(1)
+
+
+def make_uscc(n: int | None = None, region: str = "110105") -> str:
+    n = next(_seq) if n is None else n
+    return complete_uscc(f"91{region}{n:09d}")
+
+
+def make_authority(name: str | None = None, **kw) -> Authority:
+    n = next(_seq)
+    authority = Authority(
+        name=name or f"北京市朝阳区市场监督管理局{n}",
+        uscc=kw.pop("uscc", complete_uscc(f"11110105{n:09d}")),
+        region_code=kw.pop("region_code", "110105"),
+        department=kw.pop("department", "市场监管"),
+        **kw,
+    )
+    db.session.add(authority)
+    db.session.flush()
+    return authority
+
+
+def make_subject(name: str | None = None, **kw) -> Subject:
+    n = next(_seq)
+    name = name or f"北京星辰{n}贸易有限公司"
+    code = kw.pop("uscc", make_uscc(n))
+    subject = Subject(
+        kind=kw.pop("kind", "法人及非法人组织"),
+        name=name,
+        name_key=name_key(name),
+        uscc=code,
+        region_code=uscc_region(code) if code else None,
+        legal_representative=kw.pop("legal_representative", "张三"),
+        **kw,
+    )
+    db.session.add(subject)
+    db.session.flush()
+    return subject
+
+
+def make_decision(subject: Subject | None = None, authority: Authority | None = None,
+                  *, decided_on: date = date(2026, 6, 1), published: bool = True,
+                  categories=("罚款", "没收违法所得"), fine: str | None = "5.5",
+                  violation_type: str = "侵犯注册商标专用权", **kw) -> Decision:
+    """A decision with its rule-derived columns computed by the default policy."""
+    subject = subject or make_subject()
+    authority = authority or make_authority()
+    n = next(_seq)
+    fine_amount = Decimal(fine) if fine is not None else None
+    facts = DecisionFacts(
+        decided_on=decided_on, categories=frozenset(categories), violation_type=violation_type,
+        fine_amount=fine_amount, is_simple_procedure=kw.get("is_simple_procedure", False),
+        is_criminal_transfer=kw.get("is_criminal_transfer", False),
+    )
+    c = classify(facts, default_policy())
+    decision = Decision(
+        authority=authority, subject=subject, number=kw.pop("number", f"京朝市监处罚〔2026〕{n}号"),
+        status="published" if published else "draft",
+        party_name=subject.name, party_kind=subject.kind, uscc=subject.uscc,
+        legal_representative=subject.legal_representative,
+        violation_type=violation_type,
+        facts=kw.pop("facts", "当事人销售侵犯“星牌”注册商标专用权的运动鞋120双。"),
+        legal_basis=kw.pop("legal_basis", "《中华人民共和国商标法》第六十条第二款"),
+        penalty_categories=list(categories), penalty_content="没收侵权商品，罚款5.5万元",
+        fine_amount=fine_amount, decided_on=decided_on,
+        severity=c.severity, is_disclosable=c.is_disclosable,
+        disclosure_ends_on=c.disclosure_ends_on, is_repairable=c.is_repairable,
+        repair_earliest_on=c.repair_earliest_on,
+        published_at=kw.pop("published_at", datetime.combine(decided_on, datetime.min.time(), UTC))
+        if published else None,
+        **kw,
+    )
+    db.session.add(decision)
+    db.session.flush()
+    return decision
