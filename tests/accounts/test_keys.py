@@ -2,7 +2,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from service.accounts.keys import authenticate_key, create_api_client, revoke_api_client, rotate_api_key
+from service.accounts.keys import (
+    authenticate_key,
+    create_api_client,
+    revoke_api_client,
+    rotate_api_key,
+)
 from service.accounts.models import ApiClient
 from service.accounts.passwords import hash_password, password_problem, verify_password
 from service.core.actors import Actor
