@@ -7,7 +7,14 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from service.core.db import db
-from service.register.identifiers import complete_uscc, uscc_region
+from service.lists.models import ListEntry
+from service.register.identifiers import (
+    complete_ric,
+    complete_uscc,
+    id_digest,
+    mask_id_number,
+    uscc_region,
+)
 from service.register.models import Authority, Decision, Subject
 from service.register.names import name_key
 from service.rules.disclosure import DecisionFacts, classify
@@ -53,6 +60,39 @@ def make_subject(name: str | None = None, **kw) -> Subject:
     return subject
 
 
+def make_ric(birth: str = "19850612", region: str = "440303") -> str:
+    """A valid 居民身份证号码 (fresh sequence number each call)."""
+    return complete_ric(f"{region}{birth}{next(_seq) % 1000:03d}")
+
+
+def make_person(name: str = "李四", id_number: str | None = None, **kw) -> Subject:
+    """A natural person: only the masked number and a keyed digest are stored."""
+    number = id_number or make_ric()
+    subject = Subject(
+        kind="自然人", name=name, name_key=name_key(name), uscc=None,
+        id_type=kw.pop("id_type", "身份证"), id_number_masked=mask_id_number(number),
+        id_digest=id_digest("身份证", number, "test-key"), **kw,
+    )
+    db.session.add(subject)
+    db.session.flush()
+    return subject
+
+
+def make_list_entry(subject: Subject, *, list_kind: str = "black", starts_on: date,
+                    scheduled_end_on: date | None, status: str = "active",
+                    basis: str = "repeat_infringement", authority: Authority | None = None,
+                    **kw) -> ListEntry:
+    """A confirmed blacklist or red-list entry."""
+    entry = ListEntry(
+        list_kind=list_kind, subject=subject, status=status, basis=basis,
+        basis_text=kw.pop("basis_text", "5年内两次因侵犯注册商标专用权受到行政处罚"),
+        authority=authority, starts_on=starts_on, scheduled_end_on=scheduled_end_on, **kw,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
 def make_decision(subject: Subject | None = None, authority: Authority | None = None,
                   *, decided_on: date = date(2026, 6, 1), published: bool = True,
                   categories=("罚款", "没收违法所得"), fine: str | None = "5.5",
@@ -72,14 +112,17 @@ def make_decision(subject: Subject | None = None, authority: Authority | None = 
         authority=authority, subject=subject, number=kw.pop("number", f"京朝市监处罚〔2026〕{n}号"),
         status="published" if published else "draft",
         party_name=subject.name, party_kind=subject.kind, uscc=subject.uscc,
-        legal_representative=subject.legal_representative,
+        legal_representative=subject.legal_representative, id_type=subject.id_type,
+        id_number_masked=subject.id_number_masked, id_digest=subject.id_digest,
         violation_type=violation_type,
         facts=kw.pop("facts", "当事人销售侵犯“星牌”注册商标专用权的运动鞋120双。"),
         legal_basis=kw.pop("legal_basis", "《中华人民共和国商标法》第六十条第二款"),
-        penalty_categories=list(categories), penalty_content="没收侵权商品，罚款5.5万元",
+        penalty_categories=list(categories),
+        penalty_content=kw.pop("penalty_content", "没收侵权商品，罚款5.5万元"),
         fine_amount=fine_amount, decided_on=decided_on,
         severity=c.severity, is_disclosable=c.is_disclosable,
-        disclosure_ends_on=c.disclosure_ends_on, is_repairable=c.is_repairable,
+        disclosure_ends_on=kw.pop("disclosure_ends_on", c.disclosure_ends_on),
+        is_repairable=c.is_repairable,
         repair_earliest_on=c.repair_earliest_on,
         published_at=kw.pop("published_at", datetime.combine(decided_on, datetime.min.time(), UTC))
         if published else None,

@@ -1,0 +1,118 @@
+"""Open data downloads and the Atom feed: well-formed, only what is public today, masked."""
+
+import csv
+import io
+import json
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from xml.etree import ElementTree as ET
+
+from service.core.db import db
+from tests.public.helpers import unmasked_id_numbers
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def _public_ids(world):
+    return {world.disclosed.id, world.last_day.id, world.person_decision.id}
+
+
+def test_open_data_page_links_every_download(client, world):
+    html = client.get("/open-data").get_data(as_text=True)
+
+    for href in ("/open-data/decisions.csv", "/open-data/decisions.json",
+                 "/open-data/blacklist.csv", "/open-data/redlist.json", "/feed.atom"):
+        assert f'href="{href}"' in html
+    assert "行政相对人名称" in html
+
+
+def test_decisions_csv(client, world):
+    response = client.get("/open-data/decisions.csv")
+    text = response.get_data(as_text=True)
+
+    assert response.status_code == 200
+    assert "Content-Length" not in response.headers  # streamed, not built in memory
+    assert response.mimetype == "text/csv"
+    assert 'filename="decisions-' in response.headers["Content-Disposition"]
+    assert text.startswith("\ufeff编号,行政相对人名称,")
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    assert {int(r["编号"]) for r in rows} == _public_ids(world)
+    by_id = {int(r["编号"]): r for r in rows}
+    row = by_id[world.disclosed.id]
+    assert row["行政相对人名称"] == world.disclosed.party_name
+    assert row["行政处罚决定书文号"] == world.disclosed.number
+    assert Decimal(row["罚款金额（万元）"]) == Decimal("12.345678")
+    assert row["没收违法所得、没收非法财物的金额（万元）"] == "0.5"
+    assert row["处罚类别"] == "罚款；没收违法所得"
+    assert row["公示截止期"] == world.disclosed.disclosure_ends_on.isoformat()
+    assert row["网址"].endswith(f"/decisions/{world.disclosed.id}")
+    person = by_id[world.person_decision.id]
+    assert person["证件号码"] == world.person.id_number_masked
+    assert unmasked_id_numbers(text) == []
+    assert world.person_id_number not in text
+
+
+def test_decisions_json(client, world):
+    response = client.get("/open-data/decisions.json")
+    body = json.loads(response.get_data(as_text=True))
+
+    assert "Content-Length" not in response.headers
+    assert response.mimetype == "application/json"
+    assert body["as_of"] == world.today.isoformat()
+    records = {r["id"]: r for r in body["records"]}
+    assert set(records) == _public_ids(world)
+    record = records[world.disclosed.id]
+    assert record["fine_amount"] == "12.345678"
+    assert record["penalty_categories"] == ["罚款", "没收违法所得"]
+    assert record["authority"] == world.authority.name
+    assert records[world.person_decision.id]["id_number_masked"] == world.person.id_number_masked
+    assert unmasked_id_numbers(response.get_data(as_text=True)) == []
+
+
+def test_empty_json_is_still_valid(client, session):
+    body = json.loads(client.get("/open-data/decisions.json").get_data(as_text=True))
+
+    assert body["records"] == []
+
+
+def test_list_downloads(client, world):
+    black = list(csv.DictReader(io.StringIO(
+        client.get("/open-data/blacklist.csv").get_data(as_text=True).lstrip("\ufeff"))))
+    red = json.loads(client.get("/open-data/redlist.json").get_data(as_text=True))
+
+    assert [r["名称"] for r in black] == [world.listed.name]
+    assert black[0]["列入日期"] == world.black_entry.starts_on.isoformat()
+    assert black[0]["移出日期（预定）"] == world.black_entry.scheduled_end_on.isoformat()
+    assert [r["subject_name"] for r in red["records"]] == [world.red.name]
+    assert red["records"][0]["basis"] == "执法部门推荐"
+    assert client.get("/open-data/decisions.xml").status_code == 404
+
+
+def test_downloads_follow_revocation_and_expiry(client, world):
+    world.disclosed.revoked_at = datetime.now(UTC)
+    world.last_day.disclosure_ends_on = world.today - timedelta(days=1)
+    db.session.flush()
+
+    rows = list(csv.DictReader(io.StringIO(
+        client.get("/open-data/decisions.csv").get_data(as_text=True).lstrip("\ufeff"))))
+
+    assert {int(r["编号"]) for r in rows} == {world.person_decision.id}
+
+
+def test_atom_feed(client, world):
+    response = client.get("/feed.atom")
+    root = ET.fromstring(response.get_data())  # noqa: S314 (our own output)
+
+    assert response.mimetype == "application/atom+xml"
+    assert root.tag == f"{ATOM}feed"
+    assert root.find(f"{ATOM}id").text.endswith("/feed.atom")
+    assert root.find(f"{ATOM}updated").text.endswith("Z")
+    entries = root.findall(f"{ATOM}entry")
+    links = [e.find(f"{ATOM}link").get("href") for e in entries]
+    assert [link.rsplit("/", 1)[1] for link in links] == [
+        str(world.person_decision.id), str(world.disclosed.id), str(world.last_day.id)]
+    for entry in entries:
+        for tag in ("id", "title", "updated", "published", "summary"):
+            assert entry.find(f"{ATOM}{tag}").text
+    assert world.expired.number not in response.get_data(as_text=True)
+    assert unmasked_id_numbers(response.get_data(as_text=True)) == []
