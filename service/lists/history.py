@@ -24,7 +24,7 @@ _DECISION_COLUMNS = (
     Decision.is_simple_procedure, Decision.is_criminal_transfer, Decision.is_nonperformance,
     Decision.is_intentional, Decision.stated_disclosure_ends_on, Decision.performed_on,
     Decision.published_at, Decision.revoked_at, Decision.repaired_on, Decision.authority_id,
-    Decision.revocation_reason, Decision.severity, Decision.is_disclosable,
+    Decision.revocation_reason, Decision.corrected_at, Decision.severity, Decision.is_disclosable,
     Decision.disclosure_ends_on, Decision.is_repairable, Decision.repair_earliest_on,
 )
 _ENTRY_COLUMNS = (
@@ -47,6 +47,7 @@ def penalty_record(row) -> PenaltyRecord:
         status=row.status,
         published_on=local_date(row.published_at) if row.published_at else None,
         revoked=row.revoked_at is not None or row.status == "revoked",
+        corrected=row.corrected_at is not None,
         repaired_on=row.repaired_on, number=row.number, authority_id=row.authority_id,
         revocation_reason=row.revocation_reason,
         stored=stored_classification(row),

@@ -134,28 +134,31 @@ def _record_expired(work: _Plan) -> None:
 
 
 def _follow_revocations(work: _Plan) -> None:
-    """End an entry whose basis no longer holds; trim one that an extension no longer backs."""
+    """End an entry whose basis no longer holds; trim one that an extension no longer backs.
+
+    Only a revoked or corrected decision re-opens an entry: a later policy change
+    alone does not undo a listing confirmed under the old one.
+    """
     for entry in work.history.entries:
         if not entry.is_own_black or entry.status not in ("proposed", "active"):
             continue
         linked = work.linked(entry)
-        revoked = [r for r in linked if r.revoked]
-        if not revoked:
+        if not any(r.revoked or r.corrected for r in linked):
             continue
         remaining = [r for r in linked if not r.revoked]
         code, text = entry_basis_text(remaining, work.policy)
         if (code is None and entry.basis != MANUAL) or not remaining:
-            _end_revoked(work, entry, revoked, remaining)
+            _end_revoked(work, entry, linked)
         elif entry.basis != MANUAL:
             _trim(work, entry, remaining, code, text)
 
 
-def _end_revoked(work: _Plan, entry: EntryRecord, revoked: list[PenaltyRecord],
-                 remaining: list[PenaltyRecord]) -> None:
-    reasons = "；".join(f"{r.ref()}已撤销" + (f"（{r.revocation_reason}）"
-                                            if r.revocation_reason else "") for r in revoked)
-    note = f"列入所依据的处罚决定被撤销：{reasons}"
-    if remaining:
+def _end_revoked(work: _Plan, entry: EntryRecord, linked: list[PenaltyRecord]) -> None:
+    why = [f"{r.ref()}已撤销" + (f"（{r.revocation_reason}）" if r.revocation_reason else "")
+           for r in linked if r.revoked]
+    why += [f"{r.ref()}已更正" for r in linked if r.corrected and not r.revoked]
+    note = f"列入所依据的处罚决定被撤销或更正：{'；'.join(why)}"
+    if any(not r.revoked for r in linked):
         note += "；其余决定不再构成列入情形"
     work.change(entry, "end_revoked", end_updates("basis_revoked", work.as_of, note), note=note)
 
@@ -173,7 +176,7 @@ def _trim(work: _Plan, entry: EntryRecord, remaining: list[PenaltyRecord], code:
         if end < entry.scheduled_end_on:
             updates["scheduled_end_on"] = end
     if updates:
-        work.change(entry, "trim", updates, note="revoked decisions no longer back this entry")
+        work.change(entry, "trim", updates, note="revoked or corrected decisions no longer back it")
 
 
 def _absorb_or_propose(work: _Plan) -> None:

@@ -37,6 +37,7 @@ class PenaltyRecord:
     status: str = "published"
     published_on: date | None = None  # None: published on the decision date
     revoked: bool = False
+    corrected: bool = False  # changed after publication (更正, e.g. by reconsideration)
     repaired_on: date | None = None
     number: str = ""
     authority_id: int | None = None

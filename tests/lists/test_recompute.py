@@ -1,6 +1,7 @@
 """recompute_subject through the real database: what the register triggers after a change."""
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 from sqlalchemy import select
 
@@ -103,3 +104,16 @@ def test_an_ordinary_subject_changes_nothing(session):
     make_decision(subject, decided_on=date(2026, 6, 20))
     assert recompute(subject).is_empty
     assert entries(session, subject) == []
+
+
+def test_a_decision_changed_on_review_so_it_no_longer_qualifies_ends_the_listing(session):
+    subject = make_subject()
+    decision = make_decision(subject, decided_on=date(2025, 12, 1), fine="150")
+    listing = make_entry(subject, starts_on=date(2026, 1, 5), decisions=[decision])
+    decision.fine_amount, decision.corrected_at = Decimal("15"), NOW  # 行政复议变更
+
+    recompute(subject)
+
+    assert (listing.status, listing.end_reason) == ("ended", "basis_revoked")
+    assert "已更正" in listing.end_note
+    assert (decision.severity, decision.disclosure_ends_on) == ("ordinary", date(2026, 11, 30))

@@ -2,6 +2,7 @@
 
 from dataclasses import replace
 from datetime import date
+from decimal import Decimal
 
 from service.rules.blacklist import reclassify
 from service.rules.engine import plan_subject
@@ -141,3 +142,25 @@ def test_a_current_subject_needs_no_change():
     listed = black(10, date(2026, 3, 1), date(2029, 2, 28), decision_ids={1})
     assert plan_subject(history([rec(1, date(2026, 2, 1), fine="150")], [listed]), TODAY,
                         POLICY).is_empty
+
+
+def test_a_correction_that_removes_the_basis_ends_the_listing():
+    listed = black(10, date(2026, 3, 1), date(2029, 2, 28), decision_ids={1})
+    corrected = rec(1, date(2026, 2, 1), fine="15", corrected=True)  # 150 → 15 on review
+    [change] = plan_subject(history([corrected], [listed]), TODAY, POLICY).changes
+    assert change.updates["end_reason"] == "basis_revoked"
+    assert "已更正" in change.updates["end_note"]
+    still = replace(corrected, fine_amount=Decimal(120))
+    [change] = plan_subject(history([still], [listed]), TODAY, POLICY).changes
+    assert change.action == "trim"  # still listed; the basis text now cites the corrected fine
+    assert "罚款120万元" in change.updates["basis_text"]
+    refreshed = listed.updated(change.updates)
+    assert plan_subject(history([still], [refreshed]), TODAY, POLICY).is_empty
+
+
+def test_a_policy_change_alone_does_not_undo_a_confirmed_listing():
+    listed = black(10, date(2026, 3, 1), date(2029, 2, 28), decision_ids={1})
+    stricter = replace(POLICY, blacklist=replace(POLICY.blacklist, large_fine_min=Decimal(500)))
+    plan = plan_subject(history([rec(1, date(2026, 2, 1), fine="150")], [listed]), TODAY,
+                        stricter)
+    assert plan.changes == []
