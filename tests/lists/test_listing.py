@@ -205,3 +205,14 @@ def test_listing_by_hand_waits_for_a_pending_proposal(session, official):
         list_manually(company, basis_text="情节严重", decision_ids=[], notified_on=TODAY,
                       actor=official, now=NOW, today=TODAY)
     assert refused.value.code == "proposal_pending"
+
+
+def test_a_person_listed_with_a_company_leaves_the_red_list(session, official):
+    company, person = make_subject(), make_person()
+    red = make_entry(person, "red", starts_on=date(2024, 1, 1))
+    entry, decision = propose(company)
+    name_person(decision, person)
+    confirm_listing(entry, notified_on=TODAY, actor=official, now=NOW, today=TODAY)
+    assert (red.status, red.end_reason, red.ended_on) == ("ended", "excluded", TODAY)
+    assert subject_status(person.id, TODAY).status == "blacklisted"
+    assert subject_status(person.id, TODAY).red_list == ()

@@ -12,6 +12,7 @@ from service.lists.operations.evaluate import (
     count_subjects,
     evaluate_all,
     recompute_subject,
+    recompute_subjects,
 )
 from service.lists.operations.listing import confirm_listing, list_manually, reject_proposal
 from service.lists.operations.redlist import nominate_red, remove_red
@@ -30,6 +31,7 @@ __all__ = [
     "list_manually",
     "nominate_red",
     "recompute_subject",
+    "recompute_subjects",
     "reject_proposal",
     "remove_red",
     "submit_repair",

@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from service.audit.operations import log_event, record_change
 from service.core.actors import Actor
 from service.core.db import db
-from service.lists.history import histories_between, history_of
+from service.lists.history import histories_between, histories_for, history_of
 from service.lists.models import EntryStatus, ListEntry
 from service.lists.operations._common import (
     audit_entry,
@@ -36,6 +36,16 @@ log = logging.getLogger(__name__)
 CLASS_FIELDS = ("severity", "is_disclosable", "disclosure_ends_on", "is_repairable",
                 "repair_earliest_on")
 BATCH_SIZE = 1000
+
+
+def recompute_subjects(subject_ids, *, actor: Actor, now: datetime, today: date) -> None:
+    """recompute_subject for several subjects at once (persons just listed with a company)."""
+    ids = sorted(set(subject_ids))
+    for subject_id in ids:
+        lock_subject(subject_id)
+    rules = policy()
+    histories = histories_for(ids)
+    apply_plans([plan_subject(histories[i], today, rules) for i in ids], actor=actor, now=now)
 
 
 def recompute_subject(subject_id: int, *, actor: Actor, now: datetime,
@@ -158,6 +168,7 @@ def _apply_entry_changes(plans: list[SubjectPlan], *, actor: Actor, now: datetim
         .options(selectinload(ListEntry.decisions), selectinload(ListEntry.subject)))}
     added = _decisions_by_id(sorted({i for c in changes for i in c.add_decision_ids}))
     children = children_of(entry_ids)
+    persons = []
     for change in changes:
         entry = entries[change.entry_id]
         before = entry_snapshot(entry)
@@ -173,7 +184,10 @@ def _apply_entry_changes(plans: list[SubjectPlan], *, actor: Actor, now: datetim
         follow_parent(entry, children.get(entry.id, []), action=change.action, actor=actor,
                       now=now)
         if entry.status == EntryStatus.ACTIVE and entry.list_kind == "black" and new_decisions:
-            list_associated_persons(entry, new_decisions, actor=actor, now=now)
+            persons += list_associated_persons(entry, new_decisions, actor=actor, now=now)
+    if persons:  # a person now listed leaves the red list too
+        recompute_subjects([c.subject_id for c in persons], actor=actor, now=now,
+                           today=plans[0].as_of)
 
 
 def _create_proposals(plans: list[SubjectPlan], *, actor: Actor, now: datetime) -> None:

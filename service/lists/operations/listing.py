@@ -25,7 +25,7 @@ from service.lists.operations._common import (
     user_id,
 )
 from service.lists.operations._persons import list_associated_persons
-from service.lists.operations.evaluate import recompute_subject
+from service.lists.operations.evaluate import recompute_subject, recompute_subjects
 from service.register.models import Authority, Decision, Subject
 from service.rules.engine import confirm_updates
 from service.rules.facts import MANUAL
@@ -70,8 +70,10 @@ def confirm_listing(entry: ListEntry, *, notified_on: date | None, actor: Actor,
     entry.confirmed_at = now
     audit_entry(actor, "listing.confirm", entry, now=now, before=before)
     publish_entry_change(entry, "listing.confirmed", now=now)
-    list_associated_persons(entry, list(entry.decisions), actor=actor, now=now)
-    recompute_subject(entry.subject_id, actor=actor, now=now, today=today)  # red list exclusion
+    persons = list_associated_persons(entry, list(entry.decisions), actor=actor, now=now)
+    # Red-list exclusion for the subject and the persons listed with it.
+    recompute_subjects([entry.subject_id, *(c.subject_id for c in persons)], actor=actor, now=now,
+                       today=today)
     return entry
 
 
@@ -128,6 +130,7 @@ def list_manually(subject: Subject, *, basis_text: str, decision_ids: Iterable[i
     db.session.flush()
     audit_entry(actor, "listing.list_manually", entry, now=now, before=None)
     publish_entry_change(entry, "listing.listed", now=now)
-    list_associated_persons(entry, decisions, actor=actor, now=now)
-    recompute_subject(subject.id, actor=actor, now=now, today=today)
+    persons = list_associated_persons(entry, decisions, actor=actor, now=now)
+    recompute_subjects([subject.id, *(c.subject_id for c in persons)], actor=actor, now=now,
+                       today=today)
     return entry
