@@ -49,8 +49,10 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from service.accounts.cli import accounts_cli
     from service.core.cli import db_cli, demo_cli, setup_command
+    from service.lists.cli import lists_cli
     from service.register.cli import register_cli
     from service.rules.cli import rules_cli
 
     for command in (db_cli, demo_cli, setup_command, accounts_cli, register_cli, rules_cli):
         app.cli.add_command(command)
+    app.cli.add_command(lists_cli)

@@ -6,6 +6,7 @@ import itertools
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from service.accounts.models import User
 from service.core.db import db
 from service.lists.models import ListEntry
 from service.register.identifiers import (
@@ -15,7 +16,7 @@ from service.register.identifiers import (
     mask_id_number,
     uscc_region,
 )
-from service.register.models import Authority, Decision, Subject
+from service.register.models import Authority, Decision, DecisionPerson, Subject
 from service.register.names import name_key
 from service.rules.disclosure import DecisionFacts, classify
 from service.rules.policy import default_policy
@@ -131,3 +132,48 @@ def make_decision(subject: Subject | None = None, authority: Authority | None = 
     db.session.add(decision)
     db.session.flush()
     return decision
+
+
+def name_person(decision: Decision, person: Subject,
+                role: str = "legal_representative") -> DecisionPerson:
+    """Record that a decision names a person (法定代表人 / 直接责任人员)."""
+    link = DecisionPerson(decision=decision, subject=person, role=role)
+    db.session.add(link)
+    db.session.flush()
+    return link
+
+
+def make_entry(subject: Subject, list_kind: str = "black", *, status: str = "active",
+               starts_on: date | None = date(2026, 1, 5), scheduled_end_on: date | None = None,
+               decisions=(), **kw) -> ListEntry:
+    """A list entry as if an official had confirmed it (3 years by default for the blacklist)."""
+    if scheduled_end_on is None and list_kind == "black" and starts_on is not None:
+        scheduled_end_on = default_policy().blacklist.duration.last_day_from(starts_on)
+    entry = ListEntry(list_kind=list_kind, subject=subject, status=status,
+                      basis=kw.pop("basis", "large_fine" if list_kind == "black" else "nomination"),
+                      basis_text=kw.pop("basis_text", "测试依据"), starts_on=starts_on,
+                      scheduled_end_on=scheduled_end_on, decisions=list(decisions), **kw)
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def mark_revoked(decision: Decision, *, at: datetime | None = None,
+                 reason: str = "行政复议决定撤销") -> Decision:
+    """Arrange a decision revoked by reconsideration (the register's revoke sets the same)."""
+    decision.status = "revoked"
+    decision.revoked_at = at or datetime(2026, 7, 1, 2, tzinfo=UTC)
+    decision.revocation_kind = "行政复议"
+    decision.revocation_reason = reason
+    db.session.flush()
+    return decision
+
+
+def make_official(authority: Authority | None = None, role: str = "reviewer") -> User:
+    """An official's account (the password hash is a placeholder: these tests never log in)."""
+    n = next(_seq)
+    user = User(username=f"official{n}", display_name=f"审核员{n}", role=role,
+                password_hash="$argon2id$placeholder", authority=authority)
+    db.session.add(user)
+    db.session.flush()
+    return user

@@ -49,9 +49,8 @@ def severity(facts: DecisionFacts, policy: Policy) -> str:
         or (rules.serious_if_repeat and facts.is_repeat)
     ):
         return "serious"
-    if facts.is_simple_procedure or (
-        facts.categories and facts.categories <= (rules.undisclosed_categories | rules.minor_categories)
-    ):
+    minor = rules.undisclosed_categories | rules.minor_categories
+    if facts.is_simple_procedure or (facts.categories and facts.categories <= minor):
         return "minor"
     return "ordinary"
 

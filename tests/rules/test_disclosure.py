@@ -26,7 +26,8 @@ def facts(categories=("罚款",), fine=None, **kw):
     (facts(("罚款",), "99.999999"), "ordinary", True, date(2027, 3, 9), date(2026, 6, 10)),
     (facts(is_criminal_transfer=True), "serious", True, date(2029, 3, 9), date(2027, 3, 10)),
     (facts(is_repeat=True), "serious", True, date(2029, 3, 9), date(2027, 3, 10)),
-    (facts(("责令关闭",), violation_type="制售假冒伪劣商品"), "serious", True, date(2029, 3, 9), None),
+    (facts(("责令关闭",), violation_type="制售假冒伪劣商品"), "serious", True, date(2029, 3, 9),
+     None),
     (facts(("吊销许可证件",), is_intentional=True), "serious", True, date(2029, 3, 9), None),
     (facts(("吊销许可证件",)), "serious", True, date(2029, 3, 9), date(2027, 3, 10)),
 ])
@@ -42,8 +43,8 @@ def test_stated_end_of_disclosure_wins_over_the_computed_one():
 
 
 def state(**kw):
-    base = dict(status="published", is_disclosable=True, decided_on=D,
-                disclosure_ends_on=date(2027, 3, 9), published_on=date(2026, 3, 12))
+    base = {"status": "published", "is_disclosable": True, "decided_on": D,
+                "disclosure_ends_on": date(2027, 3, 9), "published_on": date(2026, 3, 12)}
     base.update(kw)
     return DisclosureState(**base)
 

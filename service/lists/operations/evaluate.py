@@ -1,0 +1,212 @@
+"""Apply the rules to the database: one subject after a change, or every subject from cron.
+
+The plan comes from the pure `service.rules.engine.plan_subject`; applying it
+loads only the rows that change, a batch at a time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from service.audit.operations import log_event, record_change
+from service.core.actors import Actor
+from service.core.db import db
+from service.lists.history import histories_between, histories_for, history_of
+from service.lists.models import EntryStatus, ListEntry
+from service.lists.operations._common import (
+    audit_entry,
+    entry_snapshot,
+    lock_subject,
+    policy,
+    publish_entry_change,
+)
+from service.lists.operations._persons import children_of, follow_parent, list_associated_persons
+from service.register.models import Decision, Subject
+from service.rules.engine import SubjectPlan, plan_subject
+from service.search.outbox import enqueue
+
+log = logging.getLogger(__name__)
+
+CLASS_FIELDS = ("severity", "is_disclosable", "disclosure_ends_on", "is_repairable",
+                "repair_earliest_on")
+BATCH_SIZE = 1000
+
+
+def recompute_subjects(subject_ids, *, actor: Actor, now: datetime, today: date) -> None:
+    """recompute_subject for several subjects at once (persons just listed with a company)."""
+    ids = sorted(set(subject_ids))
+    for subject_id in ids:
+        lock_subject(subject_id)
+    rules = policy()
+    histories = histories_for(ids)
+    apply_plans([plan_subject(histories[i], today, rules) for i in ids], actor=actor, now=now)
+
+
+def recompute_subject(subject_id: int, *, actor: Actor, now: datetime,
+                      today: date) -> SubjectPlan:
+    """Re-apply the disclosure and list rules to one subject after its decisions changed.
+
+    Re-classifies its decisions (repeat infringement makes them serious),
+    proposes or extends blacklist entries, ends entries whose basis was revoked
+    and red-list entries that a new penalty or a listing excludes. The register
+    calls it after publishing, correcting or revoking a decision.
+    """
+    lock_subject(subject_id)
+    plan = plan_subject(history_of(subject_id), today, policy())
+    apply_plans([plan], actor=actor, now=now)
+    return plan
+
+
+@dataclass
+class EvaluationSummary:
+    as_of: date
+    subjects: int = 0
+    reclassified: int = 0
+    proposed: int = 0
+    extended: int = 0
+    ended: int = 0
+    expired: int = 0
+    trimmed: int = 0
+
+    def add(self, plan: SubjectPlan) -> None:
+        self.subjects += 1
+        for name, count in plan.counts().items():
+            setattr(self, name, getattr(self, name) + count)
+
+    @property
+    def changed(self) -> int:
+        return (self.reclassified + self.proposed + self.extended + self.ended + self.expired
+                + self.trimmed)
+
+
+def count_subjects() -> int:
+    return db.session.scalar(select(func.count(Subject.id)))
+
+
+def evaluate_all(*, actor: Actor, now: datetime, today: date,
+                 progress: Callable[[int], None] | None = None,
+                 checkpoint: Callable[[], None] | None = None,
+                 batch_size: int = BATCH_SIZE) -> EvaluationSummary:
+    """Re-apply the rules to every subject, a batch at a time (idempotent, safe from cron).
+
+    Records expired entries too; nothing public depends on that (views compare
+    dates). `progress(n)` hears of each batch; `checkpoint()` may commit after one,
+    since every batch leaves the database consistent on its own.
+    """
+    rules = policy()
+    summary = EvaluationSummary(as_of=today)
+    last_id = 0
+    while True:
+        ids = list(db.session.scalars(
+            select(Subject.id).where(Subject.id > last_id).order_by(Subject.id)
+            .limit(batch_size).with_for_update()))
+        if not ids:
+            break
+        histories = histories_between(ids[0], ids[-1], ids)
+        plans = [plan_subject(histories[sid], today, rules) for sid in ids]
+        apply_plans(plans, actor=actor, now=now)
+        db.session.flush()
+        for plan in plans:
+            summary.add(plan)
+        last_id = ids[-1]
+        if progress is not None:
+            progress(len(ids))
+        if checkpoint is not None:
+            checkpoint()
+    log_event(actor, "rules.evaluate", now=now, details=asdict(summary) | {
+        "policy_version": rules.version})
+    log.info("evaluated %s subjects as of %s: %s changes", summary.subjects, today,
+             summary.changed)
+    return summary
+
+
+def apply_plans(plans: list[SubjectPlan], *, actor: Actor, now: datetime) -> None:
+    """Write the plans' changes, loading only the rows they touch (a few queries per batch)."""
+    plans = [p for p in plans if not p.is_empty]
+    if not plans:
+        return
+    _apply_classifications(plans, actor=actor, now=now)
+    _apply_entry_changes(plans, actor=actor, now=now)
+    _create_proposals(plans, actor=actor, now=now)
+
+
+def _decisions_by_id(ids) -> dict[int, Decision]:
+    if not ids:
+        return {}
+    return {d.id: d for d in db.session.scalars(select(Decision).where(Decision.id.in_(ids)))}
+
+
+def _apply_classifications(plans: list[SubjectPlan], *, actor: Actor, now: datetime) -> None:
+    changed = {i: c for p in plans for i, c in p.classifications.items()}
+    for decision in _decisions_by_id(sorted(changed)).values():
+        new = changed[decision.id]
+        before = {name: getattr(decision, name) for name in CLASS_FIELDS}
+        for name in CLASS_FIELDS:
+            setattr(decision, name, getattr(new, name))
+        log_event(actor, "decision.reclassify", now=now, object_type="decision",
+                  object_id=decision.id, authority_id=decision.authority_id, before=before,
+                  after={name: getattr(new, name) for name in CLASS_FIELDS})
+        if decision.status == "published" and decision.revoked_at is None:
+            record_change("decision.reclassified", now=now, subject_id=decision.subject_id,
+                          object_type="decision", object_id=decision.id)
+            enqueue("decision", decision.id, now=now)
+
+
+def _apply_entry_changes(plans: list[SubjectPlan], *, actor: Actor, now: datetime) -> None:
+    changes = [c for p in plans for c in p.changes]
+    if not changes:
+        return
+    entry_ids = sorted({c.entry_id for c in changes})
+    entries = {e.id: e for e in db.session.scalars(
+        select(ListEntry).where(ListEntry.id.in_(entry_ids))
+        .options(selectinload(ListEntry.decisions), selectinload(ListEntry.subject)))}
+    added = _decisions_by_id(sorted({i for c in changes for i in c.add_decision_ids}))
+    children = children_of(entry_ids)
+    persons = []
+    for change in changes:
+        entry = entries[change.entry_id]
+        before = entry_snapshot(entry)
+        was_active = entry.status == EntryStatus.ACTIVE
+        for name, value in change.updates.items():
+            setattr(entry, name, value)
+        new_decisions = [added[i] for i in sorted(change.add_decision_ids)]
+        entry.decisions.extend(new_decisions)
+        action = f"{'listing' if entry.list_kind == 'black' else 'red'}.{change.action}"
+        audit_entry(actor, action, entry, now=now, before=before, details={"note": change.note})
+        if was_active:
+            publish_entry_change(entry, action, now=now)
+        follow_parent(entry, children.get(entry.id, []), action=change.action, actor=actor,
+                      now=now)
+        if entry.status == EntryStatus.ACTIVE and entry.list_kind == "black" and new_decisions:
+            persons += list_associated_persons(entry, new_decisions, actor=actor, now=now)
+    if persons:  # a person now listed leaves the red list too
+        recompute_subjects([c.subject_id for c in persons], actor=actor, now=now,
+                           today=plans[0].as_of)
+
+
+def _create_proposals(plans: list[SubjectPlan], *, actor: Actor, now: datetime) -> None:
+    proposing = [p for p in plans if p.proposal is not None]
+    if not proposing:
+        return
+    decisions = _decisions_by_id(sorted({i for p in proposing for i in p.proposal.decision_ids}))
+    created = []
+    for plan in proposing:
+        proposal = plan.proposal
+        entry = ListEntry(
+            list_kind="black", subject_id=plan.subject_id, status=EntryStatus.PROPOSED,
+            basis=proposal.basis, basis_text=proposal.basis_text,
+            authority_id=proposal.authority_id, proposed_at=now,
+            decisions=[decisions[i] for i in sorted(proposal.decision_ids)],
+        )
+        db.session.add(entry)
+        created.append(entry)
+    db.session.flush()
+    for entry in created:
+        log_event(actor, "listing.propose", now=now, object_type="list_entry", object_id=entry.id,
+                  authority_id=entry.authority_id, before=None, after=entry_snapshot(entry))
