@@ -32,13 +32,13 @@ def request_id() -> str:
 
 def log_queries(client_id: int, kind: str, items: list[LoggedQuery], *, as_of: date | None,
                 data_version: int | None, now: datetime) -> None:
-    """Append the log rows with one multi-row INSERT (a batch of 1,000 is one statement)."""
+    """Append the log rows with one executemany (Core, not ORM: a batch is one statement)."""
     if kind not in QUERY_KINDS:
         raise ValueError(f"unknown query kind {kind!r}")
     if not items:
         return
     rid = request_id()
-    db.session.execute(insert(BankQuery), [
+    db.session.execute(insert(BankQuery.__table__), [
         {"at": now, "client_id": client_id, "request_id": rid, "kind": kind,
          "query": item.query[:200], "subject_id": item.subject_id, "as_of": as_of,
          "data_version": data_version, "status": item.status, "answer": item.answer}

@@ -30,8 +30,10 @@ def make_key(session):
     """make_key(scopes=("check",), rate_limit=None) -> (ApiClient, key)."""
 
     def make(scopes=("check",), rate_limit=None, name="工商银行北京分行"):
-        return create_api_client(name, list(scopes), actor=Actor.cli(), now=NOW,
+        made = create_api_client(name, list(scopes), actor=Actor.cli(), now=NOW,
                                  institution="中国工商银行", rate_limit=rate_limit)
+        session.commit()  # a refused request rolls back: the client must outlive it
+        return made
 
     return make
 
