@@ -32,10 +32,14 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
+    from service.bank_api.monitoring import init_monitoring
+    from service.bank_api.webhooks import init_webhooks
     from service.rules.policy import init_policy
 
     db.init_app(app)
     init_policy(app)
+    init_monitoring(app)
+    init_webhooks(app)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -48,6 +52,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from service.accounts.cli import accounts_cli
+    from service.bank_api.watch_cli import bank_watch_cli
     from service.core.cli import db_cli, demo_cli, setup_command
     from service.lists.cli import lists_cli
     from service.register.cli import register_cli
@@ -56,3 +61,4 @@ def _register_cli(app: Flask) -> None:
     for command in (db_cli, demo_cli, setup_command, accounts_cli, register_cli, rules_cli):
         app.cli.add_command(command)
     app.cli.add_command(lists_cli)
+    app.cli.add_command(bank_watch_cli)
