@@ -33,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from service.bank_api.monitoring import init_monitoring
+    from service.bank_api.reports import init_reports
     from service.bank_api.webhooks import init_webhooks
     from service.rules.policy import init_policy
 
@@ -40,6 +41,7 @@ def _init_extensions(app: Flask) -> None:
     init_policy(app)
     init_monitoring(app)
     init_webhooks(app)
+    init_reports(app)
 
 
 def _register_blueprints(app: Flask) -> None:
