@@ -46,12 +46,14 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from service.bank_api import register_bank_api
+    from service.bank_api.report_pages import bp as report_pages
     from service.public.views import bp as public_site
     from service.register.api import bp as register_api
 
     app.register_blueprint(register_api)
     register_bank_api(app)
     app.register_blueprint(public_site)
+    app.register_blueprint(report_pages)
 
 
 def _register_cli(app: Flask) -> None:

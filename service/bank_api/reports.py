@@ -28,23 +28,19 @@ from flask import current_app
 from sqlalchemy import select
 
 from service.audit.operations import data_version, log_event
-from service.bank_api.monitoring import plain_amount
+from service.bank_api.answers import status_fields
 from service.bank_api.report_models import CreditReport, ReportKey
+from service.bank_api.schemas import StatusFieldsSchema
 from service.core.actors import Actor
 from service.core.clock import local_date
 from service.core.config import ConfigError
 from service.core.db import db
-from service.lists.queries import SubjectStatus, subject_status
-from service.register.models import Subject
+from service.lists.queries import CodedStatus, statuses_by_uscc
+from service.public.redaction import redact_id_numbers
 
 ALGORITHM = "Ed25519"
 NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
-STATUS_LABELS = {
-    "blacklisted": "列入严重违法失信名单（黑名单）",
-    "red_list": "列入守信激励名单（红名单）",
-    "disclosed_penalties": "有公示中的行政处罚",
-    "nothing_on_record": "无公示记录",
-}
+ISSUER = "知识产权领域信用信息服务"
 
 
 # --- canonical JSON and signatures ---------------------------------------------------
@@ -153,47 +149,33 @@ def new_number(now: datetime) -> str:
     return f"CR-{local_date(now):%Y%m%d}-{tail}"
 
 
-def _entries(items) -> list[dict]:
-    return [{"list": "blacklist" if e.list_kind == "black" else "red_list",
-             "basis": e.basis, "basis_text": e.basis_text, "authority": e.authority_name,
-             "starts_on": e.starts_on.isoformat(),
-             "scheduled_end_on": e.scheduled_end_on.isoformat() if e.scheduled_end_on else None,
-             "decisions": [{"number": d.number, "decided_on": d.decided_on.isoformat(),
-                            "violation_type": d.violation_type} for d in e.decisions]}
-            for e in items]
+def report_content(*, number: str, uscc: str, found: CodedStatus | None, as_of: date,
+                   version: int, data_as_of: datetime | None, issued_at: datetime,
+                   institution: str, key_id: str) -> dict:
+    """What the report says: the status answer of /subjects/{uscc}, numbered and dated.
 
-
-def report_content(*, number: str, uscc: str, subject: Subject | None,
-                   status: SubjectStatus | None, as_of: date, version: int,
-                   data_as_of: datetime | None, issued_at: datetime, institution: str,
-                   key_id: str) -> dict:
-    """What the report says: only what the public may see about the subject."""
-    code = status.status if status else "nothing_on_record"
-    p = status.penalties if status else None
+    Only what the public may see: no personal data of representatives or persons.
+    """
+    status = StatusFieldsSchema().dump(status_fields(found))
+    for entry in status["blacklist"] + status["red_list"]:
+        entry["basis_text"] = redact_id_numbers(entry["basis_text"])  # typed-in ID numbers
     return {
         "report_number": number,
         "issued_at": issued_at.isoformat(),
         "issued_to": institution,
-        "issuer": "知识产权领域信用信息服务",
-        "subject": {"uscc": uscc, "name": subject.name if subject else None,
-                    "kind": subject.kind if subject else None},
+        "issuer": ISSUER,
+        "uscc": uscc,
+        **status,
         "as_of": as_of.isoformat(),
         "data_version": version,
         "data_as_of": data_as_of.isoformat() if data_as_of else None,
-        "status": code,
-        "status_label": STATUS_LABELS[code],
-        "blacklist": _entries(status.blacklist) if status else [],
-        "red_list": _entries(status.red_list) if status else [],
-        "penalties": {
-            "count": p.count if p else 0,
-            "latest_decided_on": p.latest_decided_on.isoformat()
-            if p and p.latest_decided_on else None,
-            "total_fine_10k_cny": plain_amount(p.total_fine) if p else "0",
-            "violation_types": list(p.violation_types) if p else [],
-        },
         "signature_algorithm": ALGORITHM,
         "key_id": key_id,
     }
+
+
+class IdempotencyConflict(ValueError):
+    """The Idempotency-Key was used before for a different request."""
 
 
 def find_report(number: str) -> CreditReport | None:
@@ -214,19 +196,22 @@ def issue_report(client_id: int, institution: str, uscc: str, *, as_of: date, ac
             CreditReport.client_id == client_id,
             CreditReport.idempotency_key == idempotency_key))
         if earlier is not None:
+            if earlier.uscc != uscc or earlier.as_of != as_of:
+                raise IdempotencyConflict(
+                    f"Idempotency-Key {idempotency_key!r} was used for a report on "
+                    f"{earlier.uscc} as of {earlier.as_of}; use a new key for a new request")
             return earlier, False
-    subject = db.session.scalar(select(Subject).where(Subject.uscc == uscc))
-    status = subject_status(subject.id, as_of) if subject else None
+    found = statuses_by_uscc([uscc], as_of).get(uscc)
     version, data_as_of = data_version()
     key_id, key = signing_key()
     _ensure_key_row(key_id, key, now)
     number = new_number(now)
-    content = report_content(number=number, uscc=uscc, subject=subject, status=status,
-                             as_of=as_of, version=version, data_as_of=data_as_of,
-                             issued_at=now, institution=institution, key_id=key_id)
+    content = report_content(number=number, uscc=uscc, found=found, as_of=as_of,
+                             version=version, data_as_of=data_as_of, issued_at=now,
+                             institution=institution, key_id=key_id)
     payload = canonical_json(content)
-    report = CreditReport(number=number, client_id=client_id,
-                          subject_id=subject.id if subject else None, uscc=uscc, as_of=as_of,
+    report = CreditReport(number=number, client_id=client_id, uscc=uscc, as_of=as_of,
+                          subject_id=found.standing.subject_id if found else None,
                           data_version=version, payload=payload.decode("utf-8"),
                           signature=sign_bytes(key, payload), key_id=key_id,
                           idempotency_key=idempotency_key, created_at=now)

@@ -37,7 +37,7 @@ def _check(code) -> tuple[str, dict | None]:
         return str(code), {"code": "uscc_not_text", "detail": "a USCC must be a string"}
     text = clean_code(code)
     problem = check_uscc(text)
-    return text, (problem and {"code": problem.code, "detail": problem.message})
+    return text, (problem and {"code": f"uscc_{problem.code}", "detail": problem.message})
 
 
 def add_watches(client_id: int, codes: list, *, actor: Actor, now: datetime) -> list[WatchResult]:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from service.audit.models import AuditEvent
 from service.bank_api.report_models import ReportKey
 from service.bank_api.reports import (
+    IdempotencyConflict,
     canonical_json,
     init_reports,
     issue_report,
@@ -62,10 +63,11 @@ def test_a_report_is_signed_numbered_and_says_what_the_public_sees(session, bank
     content = json.loads(report.payload)
     assert content["report_number"] == report.number
     assert (content["status"], content["as_of"]) == ("blacklisted", "2026-12-02")
-    assert content["subject"] == {"uscc": subject.uscc, "name": subject.name,
-                                  "kind": "法人及非法人组织"}
+    assert (content["uscc"], content["name"]) == (subject.uscc, subject.name)
     assert content["penalties"]["count"] == 1
-    assert content["penalties"]["total_fine_10k_cny"] == "150"
+    assert content["penalties"]["total_fine_cny"] == "1500000.00"
+    [entry] = content["blacklist"]
+    assert (entry["basis"], entry["starts_on"]) == ("large_fine", "2026-06-10")
     assert canonical_json(content) == report.payload.encode()
     key = session.get(ReportKey, report.key_id)
     assert signature_valid(key.public_key, report.payload.encode(), report.signature)
@@ -78,7 +80,7 @@ def test_a_code_with_nothing_on_record_gets_a_report_saying_so(session, bank_cli
     report, _ = issue(make_uscc(), bank_client.id)
     content = json.loads(report.payload)
     assert content["status"] == "nothing_on_record"
-    assert content["subject"]["name"] is None
+    assert content["name"] is None
     assert report.subject_id is None
 
 
@@ -89,6 +91,8 @@ def test_the_same_idempotency_key_returns_the_same_report(session, bank_client):
     other, _ = issue(code, bank_client.id, idempotency_key="loan-2026-0043")
     assert (again.number, created) == (first.number, False)
     assert other.number != first.number
+    with pytest.raises(IdempotencyConflict, match="loan-2026-0042"):
+        issue(make_uscc(), bank_client.id, idempotency_key="loan-2026-0042")
 
 
 def test_verification_accepts_the_report_in_any_key_order_and_rejects_any_change(
