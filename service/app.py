@@ -32,10 +32,12 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
+    from service.console import init_app as init_console
     from service.rules.policy import init_policy
 
     db.init_app(app)
     init_policy(app)
+    init_console(app)  # session cookie policy and CSRF for every form outside /api/
 
 
 def _register_blueprints(app: Flask) -> None:
