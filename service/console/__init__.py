@@ -57,6 +57,7 @@ def init_app(app: Flask) -> None:
         auth,
         views_account,
         views_decisions,
+        views_lists,
         views_users,
     )
 
