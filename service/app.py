@@ -41,10 +41,12 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from service.bank_api import register_bank_api
     from service.public.views import bp as public_site
     from service.register.api import bp as register_api
 
     app.register_blueprint(register_api)
+    register_bank_api(app)
     app.register_blueprint(public_site)
 
 

@@ -145,6 +145,29 @@ def _status(subject_id: int, as_of: date, entries: list[EntryView], rows) -> Sub
     return SubjectStatus(subject_id, as_of, status, black, red, summary)
 
 
+@dataclass(frozen=True)
+class CodedStatus:
+    """A subject found by its USCC, with its standing."""
+
+    uscc: str
+    name: str
+    standing: SubjectStatus
+
+
+def statuses_by_uscc(codes: Iterable[str], as_of: date) -> dict[str, CodedStatus]:
+    """The standing on `as_of` of the subjects holding these (valid, clean) codes.
+
+    Codes no subject holds are absent. Four queries, however many codes.
+    """
+    wanted = sorted(set(codes))
+    if not wanted:
+        return {}
+    found = db.session.execute(select(Subject.id, Subject.uscc, Subject.name)
+                               .where(Subject.uscc.in_(wanted))).all()
+    standing = subject_statuses([row.id for row in found], as_of)
+    return {row.uscc: CodedStatus(row.uscc, row.name, standing[row.id]) for row in found}
+
+
 def subject_status(subject_id: int, as_of: date) -> SubjectStatus:
     """What the public and banks see about one subject on `as_of`."""
     return subject_statuses([subject_id], as_of)[subject_id]

@@ -1,0 +1,54 @@
+"""Write the bank query log: one row per question, in the transaction of the answer."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask import g
+from sqlalchemy import insert
+
+from service.bank_api.models import QUERY_KINDS, BankQuery
+from service.core.db import db
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def printable(text: str) -> str:
+    """The query as asked, with control characters escaped (PostgreSQL text refuses NUL)."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)[:200]
+
+
+@dataclass(frozen=True)
+class LoggedQuery:
+    """One question and the answer in short (a status or an error code, with counts)."""
+
+    query: str
+    status: str
+    subject_id: int | None = None
+    answer: dict | None = None
+
+
+def request_id() -> str:
+    """One id per HTTP request (groups the items of a batch); also sent as X-Request-Id."""
+    if "bank_request_id" not in g:
+        g.bank_request_id = uuid.uuid4().hex
+    return g.bank_request_id
+
+
+def log_queries(client_id: int, kind: str, items: list[LoggedQuery], *, as_of: date | None,
+                data_version: int | None, now: datetime) -> None:
+    """Append the log rows with one executemany (Core, not ORM: a batch is one statement)."""
+    if kind not in QUERY_KINDS:
+        raise ValueError(f"unknown query kind {kind!r}")
+    if not items:
+        return
+    rid = request_id()
+    db.session.execute(insert(BankQuery.__table__), [
+        {"at": now, "client_id": client_id, "request_id": rid, "kind": kind,
+         "query": printable(item.query), "subject_id": item.subject_id, "as_of": as_of,
+         "data_version": data_version, "status": item.status, "answer": item.answer}
+        for item in items
+    ])
