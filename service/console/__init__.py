@@ -30,6 +30,7 @@ class NavItem:
 NAV: list[NavItem] = [
     NavItem("console.home", "工作台"),
     NavItem("console.decisions", "处罚决定", "decision.list"),
+    NavItem("console.new_decision", "录入决定", "decision.create"),
     NavItem("console.users", "用户管理", "user.list"),
 ]
 

@@ -66,3 +66,22 @@ def logged_in(client: FlaskClient, user: User) -> FlaskClient:
     response = login(client, user)
     assert response.status_code == 302, response.get_data(as_text=True)
     return client
+
+
+def decision_form(**overrides) -> dict:
+    """A complete, valid decision form as an official would post it."""
+    from tests.factories import make_uscc
+
+    form = {
+        "party_kind": "法人及非法人组织", "party_name": "北京星辰贸易有限公司",
+        "uscc": make_uscc(), "legal_representative": "张三",
+        "party_address": "北京市朝阳区建国路1号", "number": f"京朝市监处罚〔2026〕{next(_seq)}号",
+        "decided_on": "2026-06-01", "violation_type": "侵犯注册商标专用权",
+        "penalty_categories": ["罚款", "没收违法所得"],
+        "facts": "当事人销售侵犯“星牌”注册商标专用权的运动鞋120双。",
+        "legal_basis": "《中华人民共和国商标法》第六十条第二款",
+        "penalty_content": "没收侵权商品，罚款5.5万元", "fine_amount": "5.5",
+        "confiscated_amount": "0.3", "action": "save",
+    }
+    form.update(overrides)
+    return {k: v for k, v in form.items() if v is not None}
