@@ -57,7 +57,11 @@ def init_app(app: Flask) -> None:
     from service.console import (  # noqa: F401 (they attach their routes to bp)
         auth,
         views_account,
+        views_audit,
+        views_clients,
         views_decisions,
+        views_lists,
+        views_reports,
         views_users,
     )
 

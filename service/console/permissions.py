@@ -32,6 +32,18 @@ ACTIONS: dict[str, frozenset[str]] = {
     "user.list": frozenset({ADMIN}),
     "user.create": frozenset({ADMIN}),
     "user.deactivate": frozenset({ADMIN}),
+    # Lists, credit repair, red list: every official sees, reviewers act (feat/consolex).
+    "list.view": EVERYONE,
+    "list.confirm": frozenset({REVIEWER, ADMIN}),
+    "list.reject": frozenset({REVIEWER, ADMIN}),
+    "list.manual": frozenset({REVIEWER, ADMIN}),
+    "repair.submit": frozenset({REVIEWER, ADMIN}),
+    "repair.decide": frozenset({REVIEWER, ADMIN}),
+    "red.nominate": frozenset({REVIEWER, ADMIN}),
+    "red.remove": frozenset({REVIEWER, ADMIN}),
+    "audit.view": frozenset({REVIEWER, ADMIN}),
+    "report.view": EVERYONE,
+    "client.manage": frozenset({ADMIN}),
 }
 # Actions that approve someone's entry: the approver must not be its author.
 FOUR_EYES = frozenset({"decision.publish"})

@@ -19,12 +19,16 @@ def authority(session):
 
 @pytest.fixture
 def clerk(authority):
-    return make_user(authority, "clerk")
+    user = make_user(authority, "clerk")
+    db.session.commit()  # as if created earlier: a refused request rolls back only its own work
+    return user
 
 
 @pytest.fixture
 def reviewer(authority):
-    return make_user(authority, "reviewer")
+    user = make_user(authority, "reviewer")
+    db.session.commit()
+    return user
 
 
 def _count() -> int:

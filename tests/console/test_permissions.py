@@ -21,6 +21,10 @@ CLERK_DOES = {"decision.list", "decision.view", "decision.create", "decision.edi
               "decision.submit"}
 REVIEWER_DOES = {"decision.list", "decision.view", "decision.publish", "decision.return",
                  "decision.correct", "decision.revoke"}
+# Lists, credit repair, red list, audit and reports (feat/consolex; pages in tests/console_extra).
+CLERK_DOES |= {"list.view", "report.view"}
+REVIEWER_DOES |= {"list.view", "list.confirm", "list.reject", "list.manual", "repair.submit",
+                  "repair.decide", "red.nominate", "red.remove", "audit.view", "report.view"}
 
 
 @pytest.mark.parametrize("action", sorted(ACTIONS))
