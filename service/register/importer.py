@@ -27,7 +27,8 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from itertools import islice
 from pathlib import Path
 
@@ -35,7 +36,7 @@ from flask import current_app
 from sqlalchemy import bindparam, func, select
 
 from service.audit.models import AuditEvent, DataChange
-from service.audit.operations import jsonable, log_event
+from service.audit.operations import log_event
 from service.core.actors import Actor
 from service.core.clock import local_date
 from service.core.db import db
@@ -296,7 +297,7 @@ class _Importer:
             revision = {"decision_id": decision_id, "actor": actor, "at": now, "reason": None,
                         "before": None}
             created.append({**revision, "seq": 1, "action": "created",
-                            "after": jsonable({c: columns[c] for c in CONTENT_COLUMNS})})
+                            "after": {c: _plain(columns[c]) for c in CONTENT_COLUMNS}})
             published.append({**revision, "seq": 2, "action": "published", "after": None})
             event = {"at": now, "actor": actor, "object_type": "decision",
                      "object_id": decision_id, "authority_id": row.authority_id,
@@ -317,6 +318,15 @@ class _Importer:
                               (AuditEvent, create_events), (AuditEvent, publish_events),
                               (DataChange, changes), (SearchOutbox, outbox)):
             _insert(model, params)
+
+
+def _plain(value):
+    """audit.operations.jsonable for the flat values of a snapshot (the hot path of an import)."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return list(value) if isinstance(value, tuple) else value
 
 
 def _insert(model, params: list[dict]) -> None:
