@@ -25,15 +25,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
-from itertools import islice
+from datetime import datetime
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, select
 
 from service.audit.models import AuditEvent, DataChange
 from service.audit.operations import log_event
@@ -43,23 +41,20 @@ from service.core.db import db
 from service.lists.history import histories_for
 from service.lists.operations import apply_plans
 from service.lists.operations.evaluate import CLASS_FIELDS
-from service.register.identifiers import mask_id_number
+from service.register.bulk import Subjects, chunks, insert_rows, plain
 from service.register.models import (
     Authority,
     Decision,
     DecisionPerson,
     DecisionRevision,
-    PartyKind,
     Subject,
 )
-from service.register.names import name_key
 from service.register.operations import (
     CONTENT_COLUMNS,
     RegisterError,
     correct_decision,
     decision_values,
     find_or_create_authority,
-    subject_values,
 )
 from service.register.schemas import HEADERS, describe_errors, field_for_header, load_decision
 from service.register.tabular import FileFormatError, open_table
@@ -163,21 +158,27 @@ class _Importer:
         if errors:
             self.reject(number, values, errors)
             return None
-        key = hashlib.blake2b(f"{data['authority_uscc']}\x1f{data['number']}".encode(),
-                              digest_size=8).digest()
-        first = self.seen.setdefault(int.from_bytes(key), number)
-        if first != number:
-            self.reject(number, values, {self.number_header: [
-                f"duplicate of row {first} in this file: the same authority and decision "
-                f"number (文件内决定书文号重复)"]})
-            return None
         return _Row(number, values, data)
 
     # ------------------------------------------------------------ batches
 
+    def is_repeat(self, row: _Row) -> bool:
+        """Reject a second row with the natural key of an earlier row of this file."""
+        authority = row.authority_id if row.authority_id is not None else \
+            row.data["authority_uscc"]
+        key = hashlib.blake2b(f"{authority}\x1f{row.data['number']}".encode(), digest_size=8)
+        first = self.seen.setdefault(int.from_bytes(key.digest()), row.number)
+        if first == row.number:
+            return False
+        self.reject(row.number, row.values, {self.number_header: [
+            f"duplicate of row {first} in this file: the same authority and decision "
+            "number (文件内决定书文号重复)"]})
+        return True
+
     def run_batch(self, rows: list[_Row]) -> None:
         for row in rows:
             row.authority_id = self.authority_id(row.data)
+        rows = [row for row in rows if not self.is_repeat(row)]
         existing = self.existing(rows)
         new, corrections = [], []
         for row in rows:
@@ -232,7 +233,7 @@ class _Importer:
 
     def create(self, rows: list[_Row]) -> None:
         """Insert a batch of new, published decisions with their history, in bulk."""
-        subjects = _Subjects(self.now, self.secret)
+        subjects = Subjects(self.now)
         subject_ids = subjects.resolve(rows)
         user_id = self.actor.id if self.actor.kind == "user" else None
         stamp = {"created_at": self.now, "updated_at": self.now, "published_at": self.now,
@@ -242,12 +243,12 @@ class _Importer:
                    "subject_id": subject_ids[i]} for i, row in enumerate(rows)]
         # Core executemany without RETURNING: SQLite cannot order RETURNING rows, and
         # SQLAlchemy would then insert one row at a time; the natural key gives the ids.
-        _insert(Decision, params)
+        insert_rows(Decision, params)
         stored = {(r.authority_id, r.number): r.id for r in db.session.execute(
             select(Decision.authority_id, Decision.number, Decision.id)
             .where(Decision.number.in_([p["number"] for p in params])))}
         ids = [stored[(p["authority_id"], p["number"])] for p in params]
-        _insert(DecisionPerson, [{"decision_id": ids[i], "subject_id": person_id,
+        insert_rows(DecisionPerson, [{"decision_id": ids[i], "subject_id": person_id,
                                   "role": "legal_representative"}
                                  for i, person_id in subjects.representatives.items()])
         plans = self.plan(subject_ids)
@@ -263,7 +264,7 @@ class _Importer:
         for the batch instead of one per subject.
         """
         ids = sorted(set(subject_ids))
-        for chunk in _chunks(ids, 500):
+        for chunk in chunks(ids, 500):
             db.session.execute(select(Subject.id).where(Subject.id.in_(chunk))
                                .order_by(Subject.id).with_for_update())
         histories = histories_for(ids)
@@ -297,7 +298,7 @@ class _Importer:
             revision = {"decision_id": decision_id, "actor": actor, "at": now, "reason": None,
                         "before": None}
             created.append({**revision, "seq": 1, "action": "created",
-                            "after": {c: _plain(columns[c]) for c in CONTENT_COLUMNS}})
+                            "after": {c: plain(columns[c]) for c in CONTENT_COLUMNS}})
             published.append({**revision, "seq": 2, "action": "published", "after": None})
             event = {"at": now, "actor": actor, "object_type": "decision",
                      "object_id": decision_id, "authority_id": row.authority_id,
@@ -317,145 +318,7 @@ class _Importer:
         for model, params in ((DecisionRevision, created), (DecisionRevision, published),
                               (AuditEvent, create_events), (AuditEvent, publish_events),
                               (DataChange, changes), (SearchOutbox, outbox)):
-            _insert(model, params)
-
-
-def _plain(value):
-    """audit.operations.jsonable for the flat values of a snapshot (the hot path of an import)."""
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    return list(value) if isinstance(value, tuple) else value
-
-
-def _insert(model, params: list[dict]) -> None:
-    """executemany INSERT through Core (no per-row ORM bookkeeping)."""
-    if params:
-        db.session.execute(model.__table__.insert(), params)
-
-
-class _Subjects:
-    """Find or create a batch's parties and representatives with a few queries.
-
-    The same matching as operations.find_or_create_subject: organisations by
-    USCC, else older code and kind, else name key and kind; natural persons
-    (parties and named representatives) by the keyed digest of their ID.
-    """
-
-    def __init__(self, now: datetime, secret: str) -> None:
-        self.now, self.secret = now, secret
-        self.representatives: dict[int, int] = {}  # row index → person subject id
-
-    @staticmethod
-    def party_key(data: dict, digest: str | None) -> tuple:
-        if data["party_kind"] == PartyKind.PERSON:
-            return ("d", digest)
-        if data.get("uscc"):
-            return ("u", data["uscc"])
-        if data.get("legacy_code"):
-            return ("l", data["legacy_code"], data["party_kind"])
-        return ("n", name_key(data["party_name"]), data["party_kind"])
-
-    def resolve(self, rows: list[_Row]) -> list[int]:
-        parties = [self.party_key(r.data, r.columns["id_digest"]) for r in rows]
-        reps = {i: ("d", r.columns["id_digest"]) for i, r in enumerate(rows)
-                if r.data["party_kind"] != PartyKind.PERSON and r.columns["id_digest"]
-                and r.data.get("legal_representative")}
-        found = self.find(set(parties) | set(reps.values()))
-        self.create_missing(rows, parties, reps, found)
-        self.refresh(rows, parties, found)
-        self.representatives = {i: found[key].id for i, key in reps.items()}
-        return [found[key].id for key in parties]
-
-    def find(self, keys: set[tuple]) -> dict[tuple, Subject]:
-        by_kind: dict[str, set] = {"d": set(), "u": set(), "l": set(), "n": set()}
-        for key in keys:
-            by_kind[key[0]].add(key[1])
-        found: dict[tuple, Subject] = {}
-        columns = (("d", Subject.id_digest), ("u", Subject.uscc), ("l", Subject.legacy_code),
-                   ("n", Subject.name_key))
-        for kind, column in columns:
-            for chunk in _chunks(sorted(by_kind[kind]), 500):
-                query = select(Subject).where(column.in_(chunk)).order_by(Subject.id)
-                for subject in db.session.scalars(
-                        query.execution_options(populate_existing=True)):
-                    key = self.subject_key(kind, subject)
-                    if key in keys:
-                        found.setdefault(key, subject)
-        return found
-
-    @staticmethod
-    def subject_key(kind: str, subject: Subject) -> tuple:
-        if kind == "d":
-            return ("d", subject.id_digest)
-        if kind == "u":
-            return ("u", subject.uscc)
-        if kind == "l":
-            return ("l", subject.legacy_code, subject.kind)
-        return ("n", subject.name_key, subject.kind)
-
-    def create_missing(self, rows, parties, reps, found) -> None:
-        latest: dict[tuple, int] = {}
-        for i, key in enumerate(parties):
-            if key not in found and (key not in latest or rows[i].data["decided_on"]
-                                     >= rows[latest[key]].data["decided_on"]):
-                latest[key] = i
-        values = {}
-        for key, i in latest.items():
-            data = rows[i].data
-            values[key] = subject_values(data, rows[i].columns["id_digest"]
-                                         if data["party_kind"] == PartyKind.PERSON else None)
-            if values[key]["legal_representative"] is None and key[0] != "d":
-                values[key]["legal_representative"] = next(
-                    (rows[j].data.get("legal_representative") for j, k in enumerate(parties)
-                     if k == key and rows[j].data.get("legal_representative")), None)
-        for i, key in reps.items():
-            if key not in found and key not in values:
-                data = rows[i].data
-                values[key] = {"uscc": None, "legacy_code": None, "legal_representative": None,
-                               "region_code": None, "kind": PartyKind.PERSON.value,
-                               "name": data["legal_representative"],
-                               "name_key": name_key(data["legal_representative"]),
-                               "id_type": data["id_type"],
-                               "id_number_masked": mask_id_number(data["id_number"]),
-                               "id_digest": key[1]}
-        if not values:
-            return
-        # Insert without RETURNING (see _Importer.create) and find the new rows by their keys.
-        _insert(Subject, [{**v, "created_at": self.now, "updated_at": self.now}
-                          for v in values.values()])
-        found.update(self.find(set(values)))
-
-    def refresh(self, rows, parties, found) -> None:
-        """Keep the name and representative of each subject's newest decision."""
-        newest: dict[int, int] = {}
-        for i, key in enumerate(parties):
-            sid = found[key].id
-            if sid not in newest or rows[i].data["decided_on"] >= rows[newest[sid]].data[
-                    "decided_on"]:
-                newest[sid] = i
-        stored = dict(db.session.execute(
-            select(Decision.subject_id, func.max(Decision.decided_on))
-            .where(Decision.subject_id.in_(sorted(newest))).group_by(Decision.subject_id)).all())
-        subjects = {s.id: s for s in found.values()}
-        for sid, i in newest.items():
-            data = rows[i].data
-            if sid in stored and data["decided_on"] < stored[sid]:
-                continue
-            subject = subjects[sid]
-            rep = None if data["party_kind"] == PartyKind.PERSON else data.get(
-                "legal_representative")
-            if subject.name != data["party_name"] or (rep and subject.legal_representative != rep):
-                subject.name, subject.name_key = data["party_name"], name_key(data["party_name"])
-                subject.legal_representative = rep or subject.legal_representative
-                subject.updated_at = self.now
-
-
-def _chunks(items: list, size: int) -> Iterable[list]:
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
+            insert_rows(model, params)
 
 
 def _header_for(field_name: str | None, headers: list[str]) -> str:
@@ -512,7 +375,7 @@ def import_file(path, *, actor: Actor, now: datetime, rejects_path=None,
 
 
 def _run(importer: _Importer, rows, progress, batch_size: int) -> None:
-    for chunk in _chunks(rows, batch_size):
+    for chunk in chunks(rows, batch_size):
         importer.summary.rows += len(chunk)
         valid = [r for r in (importer.check(n, values) for n, values in chunk) if r]
         if valid:

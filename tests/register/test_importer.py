@@ -17,6 +17,7 @@ from service.core.actors import Actor
 from service.core.db import db
 from service.lists.models import ListEntry
 from service.lists.operations import evaluate_all
+from service.register.identifiers import complete_uscc
 from service.register.importer import import_file
 from service.register.models import (
     Authority,
@@ -150,6 +151,14 @@ def test_bad_rows_are_rejected_with_row_field_and_reason(session, tmp_path):
     assert rejected[1]["错误原因"].startswith("处罚决定日期: ")
     numbers = set(db.session.scalars(select(Decision.number)))
     assert numbers == {records[i]["行政处罚决定书文号"] for i in (0, 5, 6, 7)}
+
+
+def test_same_authority_under_another_code_is_still_a_duplicate(session, tmp_path):
+    first = rows(1)[0]
+    second = {**first, "处罚机关统一社会信用代码": complete_uscc("11990000000000999")}
+    summary = run(write(tmp_path / "twice.csv", [first, second]))
+    assert (summary.created, summary.rejected) == (1, 1)
+    assert summary.errors[0][:2] == (3, "行政处罚决定书文号")
 
 
 def test_reimport_changes_nothing(session, tmp_path):
