@@ -28,6 +28,7 @@ def create_app(config: dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_cli(app)
     register_error_handlers(app)
+    _register_setup_steps(app)
     return app
 
 
@@ -36,6 +37,7 @@ def _init_extensions(app: Flask) -> None:
 
     db.init_app(app)
     init_policy(app)
+    import service.search.applier  # noqa: F401  (wakes the index applier after commits)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -56,3 +58,13 @@ def _register_cli(app: Flask) -> None:
     for command in (db_cli, demo_cli, setup_command, accounts_cli, register_cli, rules_cli):
         app.cli.add_command(command)
     app.cli.add_command(lists_cli)
+    from service.search.cli import search_cli
+
+    app.cli.add_command(search_cli)
+
+
+def _register_setup_steps(app: Flask) -> None:
+    """Setup steps run in this order by `setup`; the search index comes last (after demo data)."""
+    from service.search.applier import setup_search_index
+
+    app.extensions.setdefault("setup_steps", []).append(setup_search_index)
