@@ -45,6 +45,7 @@ def _init_extensions(app: Flask) -> None:
     init_monitoring(app)
     init_webhooks(app)
     init_reports(app)
+    import service.search.applier  # noqa: F401  (wakes the index applier after commits)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -71,10 +72,16 @@ def _register_cli(app: Flask) -> None:
         app.cli.add_command(command)
     app.cli.add_command(lists_cli)
     app.cli.add_command(bank_watch_cli)
+    from service.search.cli import search_cli
+
+    app.cli.add_command(search_cli)
 
 
 def _register_setup_steps(app: Flask) -> None:
-    """`setup --demo` runs these in order: the demo register first, then the others."""
+    """`setup` runs these in order: the demo register first, the search index last."""
     from service.register.demo import setup_step as demo_step
+    from service.search.applier import setup_search_index
 
-    app.extensions.setdefault("setup_steps", []).insert(0, demo_step)
+    steps = app.extensions.setdefault("setup_steps", [])
+    steps.insert(0, demo_step)
+    steps.append(setup_search_index)
