@@ -46,6 +46,11 @@ def log_queries(client_id: int, kind: str, items: list[LoggedQuery], *, as_of: d
     if not items:
         return
     rid = request_id()
+    if db.session.get_bind().dialect.name == "sqlite":
+        # A SQLite read transaction cannot become a write one once another worker has
+        # written (SQLITE_BUSY_SNAPSHOT): end the reads, then write. The row is still
+        # committed before the answer leaves, and it names the data version answered from.
+        db.session.commit()
     db.session.execute(insert(BankQuery.__table__), [
         {"at": now, "client_id": client_id, "request_id": rid, "kind": kind,
          "query": printable(item.query), "subject_id": item.subject_id, "as_of": as_of,
