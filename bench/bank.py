@@ -264,6 +264,43 @@ def _other_tables(builder: _Builder):
             ("data_changes", ("id", "at", "kind"), [(1, builder.now, "bench.load")]))
 
 
+_COPIED_TABLES = ("authorities", "subjects", "decisions", "list_entries", "list_entry_decisions",
+                  "data_changes")
+
+
+def copy_sqlite_to_postgresql(source: Path, url: str) -> None:
+    """Fill a migrated PostgreSQL database from the built SQLite one with COPY (same rows)."""
+    import psycopg
+
+    from service.core.migrate import upgrade_database
+
+    upgrade_database(url)
+    lite = sqlite3.connect(source)
+    with psycopg.connect(url.replace("+psycopg", "")) as con, con.cursor() as cur:
+        cur.execute("SET TIME ZONE 'UTC'")  # SQLite keeps naive UTC timestamps
+        cur.execute("SET session_replication_role = replica")
+        for table in _COPIED_TABLES:
+            columns = [r[1] for r in lite.execute(f"PRAGMA table_info({table})")]
+            booleans = {r[1] for r in lite.execute(f"PRAGMA table_info({table})")
+                        if r[2].upper() == "BOOLEAN"}
+            flags = [i for i, c in enumerate(columns) if c in booleans]
+            with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in lite.execute(f"SELECT {', '.join(columns)} FROM {table}"):
+                    if flags:
+                        row = list(row)
+                        for i in flags:
+                            row[i] = None if row[i] is None else bool(row[i])
+                    copy.write_row(row)
+            print(f"  copied {table}", flush=True)
+        for table in ("decisions", "subjects", "authorities", "list_entries", "data_changes"):
+            cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT max(id) FROM {table}))")
+        con.commit()
+    lite.close()
+    with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as con:
+        con.execute("VACUUM ANALYZE")
+
+
 def build_postgresql(url: str, n: int) -> None:
     import psycopg
 
@@ -320,7 +357,11 @@ def ensure_database(backend: str, n: int) -> str:
     admin.dispose()
     print(f"building PostgreSQL {name} ({n:,} decisions)...", flush=True)
     started = time.perf_counter()
-    build_postgresql(url, n)
+    built = OUT / f"bank-{n}.sqlite3"
+    if built.exists():
+        copy_sqlite_to_postgresql(built, url)  # the same rows, without generating them again
+    else:
+        build_postgresql(url, n)
     print(f"  built in {time.perf_counter() - started:.0f} s", flush=True)
     return url
 

@@ -6,16 +6,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
-
-from service.audit.models import DataChange
+from service.bank_api.prepared import LAST_CHANGE, status_by_uscc
 from service.bank_api.querylog import LoggedQuery
-from service.core.db import db
 from service.lists.queries import CodedStatus, EntryView, SubjectStatus, statuses_by_uscc
 from service.public.labels import STATUS_LABELS, basis_label
 from service.register.identifiers import CodeError, check_uscc, clean_code
 
-_LAST_CHANGE = select(DataChange.id, DataChange.at).order_by(DataChange.id.desc()).limit(1)
 _YUAN_PER_WAN = Decimal(10000)
 _CENT = Decimal("0.01")
 
@@ -38,8 +34,8 @@ class Version:
     @classmethod
     def current(cls) -> Version:
         """The last change (audit.operations.data_version), by a prebuilt Core statement."""
-        row = db.session.connection().execute(_LAST_CHANGE).first()
-        return cls(row.id, row.at) if row else cls(0, None)
+        rows = LAST_CHANGE.rows()
+        return cls(*rows[0]) if rows else cls(0, None)
 
     def fields(self, as_of: date) -> dict:
         return {"as_of": as_of, "data_version": self.number, "data_as_of": self.changed_at}
@@ -55,6 +51,15 @@ def check_codes(codes: list[str], as_of: date) -> list[CodeAnswer]:
         uscc = None if error else clean_code(code)
         answers.append(CodeAnswer(code, uscc, error, found.get(uscc) if uscc else None))
     return answers
+
+
+def check_code(code: str, as_of: date) -> CodeAnswer:
+    """One code: the single-check hot path, on prepared statements."""
+    error = check_uscc(code)
+    if error is not None:
+        return CodeAnswer(code, None, error, None)
+    uscc = clean_code(code)
+    return CodeAnswer(code, uscc, None, status_by_uscc(uscc, as_of))
 
 
 def error_code(error: CodeError) -> str:
@@ -107,6 +112,17 @@ def logged(answer: CodeAnswer) -> LoggedQuery:
     return LoggedQuery(answer.uscc, standing.status if standing else "nothing_on_record",
                        subject_id=standing.subject_id if standing else None,
                        answer=summary(standing))
+
+
+def plain(value):
+    """JSON-ready values as the dump schemas render them: ISO dates, nested dicts and lists."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
 
 
 def batch_item(index: int, answer: CodeAnswer) -> dict:
