@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -85,8 +86,17 @@ _client_limit_decorator = limiter.shared_limit(_client_limit, scope="bank_api")
 
 def init_auth(app: Flask) -> None:
     """Configure and check the rate limits; Redis when REDIS_URL is set, memory otherwise."""
-    app.config.setdefault("BANK_API_RATE_LIMIT", DEFAULT_RATE_LIMIT)
-    app.config.setdefault("BANK_API_AUTH_CACHE_SECONDS", 5.0)
+    app.config.setdefault("BANK_API_RATE_LIMIT",
+                          os.environ.get("BANK_API_RATE_LIMIT", DEFAULT_RATE_LIMIT))
+    app.config.setdefault("BANK_API_AUTH_CACHE_SECONDS",
+                          os.environ.get("BANK_API_AUTH_CACHE_SECONDS", "5"))
+    try:
+        ttl = float(app.config["BANK_API_AUTH_CACHE_SECONDS"])
+    except ValueError:
+        ttl = -1
+    if not 0 <= ttl <= 60:
+        raise ConfigError("BANK_API_AUTH_CACHE_SECONDS must be a number of seconds from 0 to 60 "
+                          "(how long a revoked key may still work)")
     app.config.setdefault("RATELIMIT_STORAGE_URI",
                           app.config.get("REDIS_URL") or "localmemory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
