@@ -242,3 +242,15 @@ def test_batch_items_render_exactly_as_their_dump_schema(app, blacklisted, sessi
         for index, answer in enumerate(check_codes(codes, day)):
             item = batch_item(index, answer)
             assert plain(item) == schema.dump(item)
+
+
+def test_answers_cite_the_current_data_version(api, session):
+    from service.audit.operations import data_version, record_change
+    from service.core.clock import now
+
+    record_change("decision.published", now=now(), subject_id=None)
+    session.commit()
+    number, changed_at = data_version()
+    body = api.get(f"/api/v1/subjects/{GOOD_UNKNOWN}").get_json()
+    assert body["data_version"] == number
+    assert body["data_as_of"] == changed_at.isoformat()
