@@ -56,6 +56,8 @@ CHUNK = 20_000
 
 def bench_app():
     """The service app plus the bare JSON route the checks are compared with."""
+    from flask import g
+
     from service import create_app
 
     app = create_app()
@@ -63,6 +65,17 @@ def bench_app():
     @app.get("/bench/ok")
     def bench_ok():
         return {"ok": True}
+
+    # CPU time spent in Flask per request: a figure the other loads on the machine
+    # cannot inflate (wall-clock latency under wrk can be).
+    @app.before_request
+    def _started():
+        g.bench_cpu = time.thread_time()
+
+    @app.after_request
+    def _spent(response):
+        response.headers["X-Bench-CPU-ms"] = f"{(time.thread_time() - g.bench_cpu) * 1000:.3f}"
+        return response
 
     return app
 
@@ -456,8 +469,29 @@ def _wrk(port: int, prefix: str, items: list[str], key: str, *, duration: int, c
             "p99_ms": round(float(p99), 2), "max_ms": round(float(worst), 2)}
 
 
+def _cpu_per_request(port: int, prefix: str, items: list[str], key: str, n: int) -> dict:
+    """Median and p95 CPU milliseconds the app spends on one request (sequential requests)."""
+    from urllib.parse import quote
+
+    spent = []
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    for item in (items * (n // len(items) + 1))[:n]:
+        conn.request("GET", prefix + quote(item, safe=""),
+                     headers={"Authorization": f"Bearer {key}"})
+        response = conn.getresponse()
+        response.read()
+        spent.append(float(response.getheader("X-Bench-CPU-ms")))
+        if response.getheader("Connection", "").lower() == "close":
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.close()
+    spent.sort()
+    return {"requests": n, "cpu_median_ms": round(statistics.median(spent), 3),
+            "cpu_p95_ms": round(spent[int(0.95 * (n - 1))], 3)}
+
+
 def _batch_times(port: int, codes: list[str], key: str, rounds: int) -> dict:
-    server, wall = [], []
+    server, wall, cpu = [], [], []
     rnd = random.Random(SEED)
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     for _ in range(rounds):
@@ -473,12 +507,14 @@ def _batch_times(port: int, codes: list[str], key: str, rounds: int) -> dict:
             raise RuntimeError(f"batch answered {response.status}: {payload[:300]!r}")
         timing = response.getheader("Server-Timing", "")
         server.append(float(re.search(r"dur=([\d.]+)", timing).group(1)))
+        cpu.append(float(response.getheader("X-Bench-CPU-ms")))
     conn.close()
     server.sort()
     return {"rounds": rounds, "server_median_ms": round(statistics.median(server), 1),
             "server_p95_ms": round(server[int(0.95 * (len(server) - 1))], 1),
             "server_max_ms": round(server[-1], 1),
-            "client_median_ms": round(statistics.median(wall), 1)}
+            "client_median_ms": round(statistics.median(wall), 1),
+            "cpu_median_ms": round(statistics.median(cpu), 1)}
 
 
 def _serve(url: str, port: int, instance: Path) -> subprocess.Popen:
@@ -509,18 +545,27 @@ def run_backend(backend: str, args) -> dict:
         server = _serve(url, port, work)
         try:
             common = {"duration": args.duration, "connections": args.connections, "work": work}
-            _wrk(port, "/api/v1/subjects/", codes, key, **{**common, "duration": 3})  # warm up
+            warm = {**common, "duration": 3}
+            _wrk(port, "/bench/ok?", ["x"], key, **warm)
+            _wrk(port, "/api/v1/subjects/", codes, key, **warm)
+            _wrk(port, "/api/v1/lookup?name=", names, key, **warm)
             result = {
                 "backend": backend, "decisions": args.decisions,
                 "bare": _wrk(port, "/bench/ok?", ["x"], key, **common),
                 "single": _wrk(port, "/api/v1/subjects/", codes, key, **common),
                 "lookup": _wrk(port, "/api/v1/lookup?name=", names, key, **common),
                 "batch": _batch_times(port, codes, key, args.batch_rounds),
+                "cpu": {"bare": _cpu_per_request(port, "/bench/ok?", ["x"], key, 300),
+                        "single": _cpu_per_request(port, "/api/v1/subjects/", codes, key, 300),
+                        "lookup": _cpu_per_request(port, "/api/v1/lookup?name=", names, key,
+                                                   150)},
             }
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(10)
-    result["ratio"] = round(result["single"]["rps"] / result["bare"]["rps"], 3)
+    result["ratio"] = round(result["single"]["rps"] / max(result["bare"]["rps"], 0.001), 3)
+    cpu = result["cpu"]
+    result["cpu_ratio"] = round(cpu["bare"]["cpu_median_ms"] / cpu["single"]["cpu_median_ms"], 3)
     return result
 
 
@@ -533,7 +578,13 @@ def _report(result: dict) -> None:
           f"non-2xx {s['non_2xx']})")
     print(f"name lookup         {lk['rps']:>8} req/s  p95 {lk['p95_ms']} ms (target <= 50 ms)")
     print(f"batch of 1,000      server median {bt['server_median_ms']} ms, "
-          f"p95 {bt['server_p95_ms']} ms (target <= 150 ms); client {bt['client_median_ms']} ms")
+          f"p95 {bt['server_p95_ms']} ms (target <= 150 ms); client {bt['client_median_ms']} ms, "
+          f"app CPU {bt['cpu_median_ms']} ms")
+    cpu = result["cpu"]
+    print(f"app CPU per request (median / p95, ms): bare {cpu['bare']['cpu_median_ms']} / "
+          f"{cpu['bare']['cpu_p95_ms']}, single {cpu['single']['cpu_median_ms']} / "
+          f"{cpu['single']['cpu_p95_ms']}, lookup {cpu['lookup']['cpu_median_ms']} / "
+          f"{cpu['lookup']['cpu_p95_ms']}; CPU ratio bare/single {result['cpu_ratio']}")
 
 
 def main(argv=None) -> None:
@@ -541,7 +592,8 @@ def main(argv=None) -> None:
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--decisions", type=int, default=1_000_000)
     parser.add_argument("--duration", type=int, default=15, help="seconds per wrk run")
-    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--connections", type=int, default=2,
+                        help="wrk connections (default: one per gunicorn worker)")
     parser.add_argument("--batch-rounds", type=int, default=20)
     parser.add_argument("--build-only", action="store_true")
     args = parser.parse_args(argv)
