@@ -15,7 +15,7 @@ from flask import Blueprint, Flask
 bp = Blueprint("bank_api", __name__, url_prefix="/api/v1")
 
 # Modules that add routes to `bp` (append yours).
-VIEW_MODULES = ["service.bank_api.views", "service.bank_api.watch_views",
+VIEW_MODULES = ["service.bank_api.views", "service.bank_api.docs", "service.bank_api.watch_views",
                 "service.bank_api.report_views"]
 
 
@@ -31,3 +31,6 @@ def register_bank_api(app: Flask) -> None:
         bp.register_error_handler(RateLimitExceeded, rate_limited)
         bp.after_request(add_standard_headers)
     app.register_blueprint(bp)
+    from service.bank_api.docs import docs_bp
+
+    app.register_blueprint(docs_bp)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -11,6 +12,13 @@ from sqlalchemy import insert
 
 from service.bank_api.models import QUERY_KINDS, BankQuery
 from service.core.db import db
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def printable(text: str) -> str:
+    """The query as asked, with control characters escaped (PostgreSQL text refuses NUL)."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)[:200]
 
 
 @dataclass(frozen=True)
@@ -40,7 +48,7 @@ def log_queries(client_id: int, kind: str, items: list[LoggedQuery], *, as_of: d
     rid = request_id()
     db.session.execute(insert(BankQuery.__table__), [
         {"at": now, "client_id": client_id, "request_id": rid, "kind": kind,
-         "query": item.query[:200], "subject_id": item.subject_id, "as_of": as_of,
+         "query": printable(item.query), "subject_id": item.subject_id, "as_of": as_of,
          "data_version": data_version, "status": item.status, "answer": item.answer}
         for item in items
     ])

@@ -26,7 +26,7 @@ class AsOfSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    as_of = fields.Date(load_default=None, metadata={
+    as_of = fields.Date(metadata={
         "description": "Answer as the records stood on this day (YYYY-MM-DD, Asia/Shanghai); "
                        "default today. Not in the future.",
         "example": "2026-06-30"})
@@ -52,7 +52,10 @@ class BatchRequestSchema(Schema):
 
 
 class LookupQuerySchema(AsOfSchema):
-    name = fields.String(required=True, validate=validate.Length(min=2, max=200), metadata={
+    name = fields.String(required=True, validate=[
+        validate.Length(min=2, max=200),
+        validate.Regexp(r"^[^\x00-\x1f\x7f]*$", error="must not contain control characters")],
+        metadata={
         "description": "The company name as the bank has it (企业名称); full-width/half-width, "
                        "brackets, spaces and the legal-form suffix do not matter.",
         "example": "北京市星汇箱包有限公司"})

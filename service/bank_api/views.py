@@ -58,7 +58,7 @@ def whoami():
 @require_client("check")
 def subject_status(code: str):
     """The standing of one subject by its unified social credit code (统一社会信用代码)."""
-    as_of = load_args(_as_of, request.args)["as_of"] or today()
+    as_of = load_args(_as_of, request.args).get("as_of") or today()
     version = Version.current()
     [answer] = check_codes([code], as_of)
     _log("status", [logged(answer)], as_of, version)
@@ -74,7 +74,7 @@ def subject_status(code: str):
 @require_client("check")
 def batch_check():
     """Up to 1,000 codes in one request, each answered on its own."""
-    as_of = load_args(_as_of, request.args)["as_of"] or today()
+    as_of = load_args(_as_of, request.args).get("as_of") or today()
     codes = load_args(_batch_request, request.get_json(silent=True) or {})["codes"]
     version = Version.current()
     answers = check_codes(codes, as_of)
@@ -90,7 +90,7 @@ def batch_check():
 def lookup():
     """Subjects with something on record whose name matches, best first."""
     args = load_args(_lookup_query, request.args)
-    as_of = args["as_of"] or today()
+    as_of = args.get("as_of") or today()
     version = Version.current()
     normalised, found = lookup_name(args["name"], as_of, limit=args["limit"])
     exact = bool(found) and found[0].match == "exact"

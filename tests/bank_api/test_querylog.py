@@ -49,3 +49,13 @@ def test_unknown_kind_is_refused(app, make_key):
     with app.test_request_context(), pytest.raises(ValueError, match="unknown query kind"):
         log_queries(api_client.id, "gossip", [LoggedQuery("x", "y")], as_of=None,
                     data_version=None, now=NOW)
+
+
+def test_control_characters_are_escaped_in_the_log(api, session):
+    response = api.post("/api/v1/checks/batch", json={"codes": ["9111\x00010", "x\ty"]})
+    assert response.status_code == 200
+    assert [i["error"]["code"] for i in response.get_json()["items"]] == [
+        "uscc_bad_length", "uscc_bad_length"]
+    logged = session.scalars(select(BankQuery.query).where(BankQuery.kind == "batch_item")
+                             .order_by(BankQuery.id)).all()
+    assert logged == ["9111\\x00010", "x\\x09y"]
