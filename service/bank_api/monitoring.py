@@ -232,12 +232,15 @@ def _record_before_commit(session: Session) -> None:
     from service.core import clock
 
     # The operations' own clock (DataChange.at) says which day the standing speaks for.
-    by_moment: dict[datetime, dict[int, str]] = {}
+    by_day: dict[date, tuple[datetime, dict[int, str]]] = {}
     for subject_id, (at, kinds) in pending.items():
+        at = at or clock.now()
+        latest, reasons = by_day.get(local_date(at), (at, {}))
         named = sorted(kinds - {"subject.changed"}) or sorted(kinds)
-        by_moment.setdefault(at or clock.now(), {})[subject_id] = ", ".join(named)
-    for at, reasons in sorted(by_moment.items()):
-        record_status_changes(reasons, as_of=local_date(at), now=at, reasons=reasons)
+        reasons[subject_id] = ", ".join(named)
+        by_day[local_date(at)] = (max(latest, at), reasons)
+    for day, (at, reasons) in sorted(by_day.items()):
+        record_status_changes(reasons, as_of=day, now=at, reasons=reasons)
 
 
 def _after_commit(session: Session) -> None:
@@ -248,8 +251,9 @@ def _after_commit(session: Session) -> None:
 
 
 def _after_transaction_end(session: Session, transaction) -> None:
-    if transaction.parent is None:
+    if transaction.parent is None:  # after after_commit: a rolled-back run leaves nothing
         session.info.pop(PENDING, None)
+        session.info.pop(RECORDED, None)
 
 
 def init_monitoring(app) -> None:
