@@ -12,7 +12,6 @@ from service.bank_api.schemas import (
     STATUS_VALUES,
     USCC_ERRORS,
     AsOfSchema,
-    StatusFieldsSchema,
 )
 
 WATCH_RESULTS = ("added", "already_watched", "removed", "not_watched", "invalid")
@@ -39,8 +38,10 @@ class WatchPageQuerySchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**62), metadata={
-        "description": "Return watches after this position (the previous page's next_after)"})
+    after = fields.Integer(
+        load_default=0, validate=validate.Range(min=0, max=2**31 - 1),
+        metadata={"description": "Return watches after this position (the previous page's "
+                                 "next_after)"})
     limit = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=MAX_BATCH))
 
 
@@ -67,7 +68,7 @@ class DeliveriesQuerySchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    status = fields.String(load_default=None, validate=validate.OneOf(DELIVERY_STATUSES))
+    status = fields.String(validate=validate.OneOf(DELIVERY_STATUSES))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
 
 
@@ -86,7 +87,7 @@ class VerifyQuerySchema(Schema):
 
     number = fields.String(required=True, validate=validate.Length(min=1, max=40), metadata={
         "description": "The report number, e.g. CR-20261202-7KQ3M9XA"})
-    signature = fields.String(load_default=None, validate=validate.Length(min=1, max=200),
+    signature = fields.String(validate=validate.Length(min=1, max=200),
                               metadata={"description": "The signature printed on the report"})
 
 
@@ -95,15 +96,23 @@ class VerifyRequestSchema(Schema):
         unknown = RAISE
 
     number = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    report = fields.Dict(load_default=None, metadata={
+    report = fields.Dict(metadata={
         "description": "The report content as received (the `report` object); compared "
                        "as canonical JSON, so key order and whitespace do not matter"})
-    signature = fields.String(load_default=None, validate=validate.Length(min=1, max=200))
+    signature = fields.String(validate=validate.Length(min=1, max=200))
+
+
+class ReportKeysQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    key_id = fields.String(validate=validate.Length(min=1, max=40), metadata={
+        "description": "Only this key (the report's signature.key_id)"})
 
 
 # --- answers ---------------------------------------------------------------------------------
 
-class ItemErrorSchema(Schema):
+class WatchItemErrorSchema(Schema):
     code = fields.String(required=True, validate=validate.OneOf((*USCC_ERRORS, "uscc_not_text")))
     detail = fields.String(required=True)
 
@@ -113,7 +122,7 @@ class WatchItemSchema(Schema):
     code = fields.String(required=True, metadata={"description": "The code as sent"})
     uscc = fields.String(metadata={"description": "The code, normalised (valid codes)"})
     result = fields.String(required=True, validate=validate.OneOf(WATCH_RESULTS))
-    error = fields.Nested(ItemErrorSchema, metadata={"description": "Why the code is invalid"})
+    error = fields.Nested(WatchItemErrorSchema, metadata={"description": "Why the code is invalid"})
 
 
 class WatchChangeAnswerSchema(Schema):
@@ -220,17 +229,49 @@ class DeliveriesAnswerSchema(Schema):
     items = fields.List(fields.Nested(DeliverySchema), required=True)
 
 
-class ReportContentSchema(StatusFieldsSchema):
-    """The signed content: its canonical JSON (sorted keys, no spaces, UTF-8) is signed."""
+class ReportDecisionSchema(Schema):
+    number = fields.String(required=True, metadata={"description": "行政处罚决定书文号"})
+    decided_on = _date()
+    violation_type = fields.String(required=True)
+
+
+class ReportEntrySchema(Schema):
+    basis = fields.String(required=True)
+    basis_label = fields.String(required=True)
+    basis_text = fields.String(required=True)
+    authority = fields.String(required=True, allow_none=True)
+    starts_on = _date()
+    scheduled_end_on = _date(allow_none=True)
+    decisions = fields.List(fields.Nested(ReportDecisionSchema), required=True)
+
+
+class ReportPenaltiesSchema(Schema):
+    count = fields.Integer(required=True)
+    latest_decided_on = _date(allow_none=True)
+    total_fine_cny = fields.String(required=True, metadata={"description": "元, exact"})
+    violation_types = fields.List(fields.String(), required=True)
+
+
+class ReportContentSchema(Schema):
+    """The signed content: its canonical JSON (sorted keys, no spaces, UTF-8) is signed.
+
+    The same fields as the status answer of /subjects/{code}, rendered as JSON text.
+    """
 
     report_number = fields.String(required=True)
-    issued_at = fields.String(required=True, metadata={"description": "ISO 8601, UTC"})
+    issued_at = fields.String(required=True, metadata={"format": "date-time"})
     issued_to = fields.String(required=True, metadata={"description": "The institution"})
     issuer = fields.String(required=True)
     uscc = fields.String(required=True)
-    as_of = fields.String(required=True, metadata={"description": "YYYY-MM-DD"})
+    status = fields.String(required=True, validate=validate.OneOf(STATUS_VALUES))
+    status_label = fields.String(required=True)
+    name = fields.String(required=True, allow_none=True)
+    blacklist = fields.List(fields.Nested(ReportEntrySchema), required=True)
+    red_list = fields.List(fields.Nested(ReportEntrySchema), required=True)
+    penalties = fields.Nested(ReportPenaltiesSchema, required=True)
+    as_of = _date()
     data_version = fields.Integer(required=True)
-    data_as_of = fields.String(required=True, allow_none=True)
+    data_as_of = fields.String(required=True, allow_none=True, metadata={"format": "date-time"})
     signature_algorithm = fields.String(required=True)
     key_id = fields.String(required=True)
 
@@ -247,8 +288,7 @@ class ReportAnswerSchema(Schema):
     number = fields.String(required=True)
     html_url = fields.String(required=True, metadata={"description": "The printable page"})
     verify_url = fields.String(required=True)
-    report = fields.Raw(required=True, metadata={
-        "description": "The signed content (see ReportContent)"})
+    report = fields.Nested(ReportContentSchema, required=True)
     signature = fields.Nested(SignatureSchema, required=True)
 
 

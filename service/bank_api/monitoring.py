@@ -28,6 +28,7 @@ from service.core.db import db
 from service.lists.models import ListEntry
 from service.lists.queries import SubjectStatus, subject_statuses
 from service.register.models import Decision, Subject
+from service.search.models import SearchOutbox
 
 log = logging.getLogger(__name__)
 
@@ -172,14 +173,14 @@ def scan_status_changes(*, today: date, now: datetime, since: date | None = None
     return len(record_status_changes(ids, as_of=today, now=now, reasons="date_passed"))
 
 
-def baseline_states(*, today: date, now: datetime) -> int:
-    """Record every subject's current standing without emitting changes.
+def baseline_states(*, today: date, now: datetime) -> int | None:
+    """Record every subject's current standing without emitting changes; return how many.
 
     For a register filled before monitoring existed: afterwards only real
-    changes appear in the feed. Does nothing once any standing is recorded.
+    changes appear in the feed. Does nothing (None) once any standing is recorded.
     """
     if db.session.scalar(select(func.count()).select_from(SubjectState)):
-        return 0
+        return None
     ids = list(db.session.scalars(select(Subject.id).order_by(Subject.id)))
     count = 0
     for start in range(0, len(ids), BATCH):
@@ -209,9 +210,16 @@ def _note_data_changes(session: Session, _flush_context, _instances) -> None:
     pending = session.info.setdefault(PENDING, {})
     for obj in session.new:
         if isinstance(obj, DataChange) and obj.subject_id is not None:
-            at, kinds = pending.get(obj.subject_id, (obj.at, set()))
-            kinds.add(obj.kind)
-            pending[obj.subject_id] = (max(filter(None, (at, obj.at)), default=None), kinds)
+            subject_id, at, kind = obj.subject_id, obj.at, obj.kind
+        elif isinstance(obj, SearchOutbox) and obj.object_type == "subject":
+            # A subject re-indexed because its public view changed, even where no
+            # DataChange names it (a decision corrected over to another subject).
+            subject_id, at, kind = obj.object_id, obj.created_at, "subject.changed"
+        else:
+            continue
+        first, kinds = pending.get(subject_id, (at, set()))
+        kinds.add(kind)
+        pending[subject_id] = (max(filter(None, (first, at)), default=None), kinds)
 
 
 def _record_before_commit(session: Session) -> None:
@@ -224,11 +232,15 @@ def _record_before_commit(session: Session) -> None:
     from service.core import clock
 
     # The operations' own clock (DataChange.at) says which day the standing speaks for.
-    by_moment: dict[datetime, dict[int, str]] = {}
+    by_day: dict[date, tuple[datetime, dict[int, str]]] = {}
     for subject_id, (at, kinds) in pending.items():
-        by_moment.setdefault(at or clock.now(), {})[subject_id] = ", ".join(sorted(kinds))
-    for at, reasons in sorted(by_moment.items()):
-        record_status_changes(reasons, as_of=local_date(at), now=at, reasons=reasons)
+        at = at or clock.now()
+        latest, reasons = by_day.get(local_date(at), (at, {}))
+        named = sorted(kinds - {"subject.changed"}) or sorted(kinds)
+        reasons[subject_id] = ", ".join(named)
+        by_day[local_date(at)] = (max(latest, at), reasons)
+    for day, (at, reasons) in sorted(by_day.items()):
+        record_status_changes(reasons, as_of=day, now=at, reasons=reasons)
 
 
 def _after_commit(session: Session) -> None:
@@ -239,14 +251,18 @@ def _after_commit(session: Session) -> None:
 
 
 def _after_transaction_end(session: Session, transaction) -> None:
-    if transaction.parent is None:
+    if transaction.parent is None:  # after after_commit: a rolled-back run leaves nothing
         session.info.pop(PENDING, None)
+        session.info.pop(RECORDED, None)
 
 
 def init_monitoring(app) -> None:
     """Turn the commit hook on for this app (listeners are process-wide, installed once)."""
+    from service.bank_api.watch_cli import setup_baseline
+
     global _installed
     app.extensions["bank_monitoring"] = True
+    app.extensions.setdefault("setup_steps", []).append(setup_baseline)
     if not _installed:
         event.listen(Session, "before_flush", _note_data_changes)
         event.listen(Session, "before_commit", _record_before_commit)

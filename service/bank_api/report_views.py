@@ -6,8 +6,10 @@ from flask import g, request, url_for
 
 from service.bank_api import bp
 from service.bank_api.auth import require_client
+from service.bank_api.monitor_openapi import register
 from service.bank_api.monitor_schemas import (
     ReportAnswerSchema,
+    ReportKeysQuerySchema,
     ReportKeysSchema,
     ReportRequestSchema,
     VerifyAnswerSchema,
@@ -29,6 +31,8 @@ from service.core.clock import now, today
 from service.core.db import transactional
 from service.core.errors import ApiError
 from service.register.identifiers import check_uscc, clean_code
+
+register()
 
 
 def report_answer(report) -> dict:
@@ -56,7 +60,7 @@ def create_report():
     try:
         report, created = issue_report(
             client.id, client.institution or client.name, clean_code(args["uscc"]),
-            as_of=args["as_of"] or today(), actor=Actor("client", client.id, client.name),
+            as_of=args.get("as_of") or today(), actor=Actor("client", client.id, client.name),
             now=now(), idempotency_key=key)
     except IdempotencyConflict as exc:
         raise ApiError(422, "idempotency_key_reused", str(exc)) from exc
@@ -68,7 +72,8 @@ def create_report():
                     "red": len(content["red_list"]),
                     "penalties": content["penalties"]["count"]})],
             as_of=report.as_of, data_version=report.data_version, now=now())
-    return report_answer(report), 201 if created else 200
+    # A replay answers exactly as the first time (status included), and says it is one.
+    return report_answer(report), 201, ({} if created else {"Idempotent-Replayed": "true"})
 
 
 @bp.get("/reports/<number>")
@@ -96,7 +101,7 @@ def verify_by_signature():
     """Public: is this report number genuine, and (optionally) is this its signature?"""
     args = load_args(VerifyQuerySchema(), request.args)
     return _verification(args["number"], verify_report(args["number"],
-                                                       signature=args["signature"]))
+                                                       signature=args.get("signature")))
 
 
 @bp.post("/reports/verify")
@@ -105,13 +110,14 @@ def verify_by_content():
     """Public: is this report number genuine, and is this content unaltered?"""
     args = load_args(VerifyRequestSchema(), request.get_json(silent=True) or {})
     return _verification(args["number"], verify_report(
-        args["number"], content=args["report"], signature=args["signature"]))
+        args["number"], content=args.get("report"), signature=args.get("signature")))
 
 
 @bp.get("/reports/keys")
 @transactional
 def report_keys():
     """Public: the Ed25519 public keys that verify reports, rotated-out keys included."""
+    key_id = load_args(ReportKeysQuerySchema(), request.args).get("key_id")
     return ReportKeysSchema().dump({"keys": [
         {"key_id": k.key_id, "algorithm": k.algorithm, "public_key": k.public_key,
-         "created_at": k.created_at} for k in published_keys()]})
+         "created_at": k.created_at} for k in published_keys(key_id)]})

@@ -136,8 +136,11 @@ def _ensure_key_row(key_id: str, key: Ed25519PrivateKey, now: datetime) -> None:
                           "used before: give a new key a new id")
 
 
-def published_keys() -> list[ReportKey]:
-    return list(db.session.scalars(select(ReportKey).order_by(ReportKey.created_at)))
+def published_keys(key_id: str | None = None) -> list[ReportKey]:
+    stmt = select(ReportKey).order_by(ReportKey.created_at)
+    if key_id is not None:
+        stmt = stmt.where(ReportKey.key_id == key_id)
+    return list(db.session.scalars(stmt))
 
 
 # --- issuing --------------------------------------------------------------------------

@@ -43,8 +43,8 @@ def baseline() -> None:
     from service.bank_api.monitoring import baseline_states
 
     count = baseline_states(today=clock.today(), now=clock.now())
-    click.echo(f"{count} standing(s) recorded" if count else
-               "standings were already recorded; nothing to do")
+    click.echo("standings were already recorded; nothing to do" if count is None else
+               f"{count} standing(s) recorded")
 
 
 @bank_watch_cli.command("deliver-webhooks")

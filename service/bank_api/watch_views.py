@@ -6,6 +6,7 @@ from flask import current_app, g, request
 
 from service.bank_api import bp
 from service.bank_api.auth import require_client
+from service.bank_api.monitor_openapi import register
 from service.bank_api.monitor_schemas import (
     ChangesAnswerSchema,
     ChangesQuerySchema,
@@ -43,6 +44,8 @@ from service.core.errors import ApiError
 SIGNING = ("Standard Webhooks: webhook-signature = v1,<base64 HMAC-SHA256 of "
            "'{webhook-id}.{webhook-timestamp}.{body}' keyed with the base64 part of the secret>; "
            "reject messages whose webhook-timestamp is more than 5 minutes off")
+
+register()
 
 
 def _actor() -> Actor:
@@ -126,7 +129,6 @@ def _webhook_or_404():
 def put_webhook():
     """Set (or replace) the webhook; a new signing secret is returned, only this once."""
     url = load_args(WebhookRequestSchema(), request.get_json(silent=True) or {})["url"]
-    existed = get_webhook(g.api_client.id) is not None
     try:
         webhook, secret = set_webhook(
             g.api_client.id, url, actor=_actor(), now=now(),
@@ -134,9 +136,8 @@ def put_webhook():
     except WebhookError as exc:
         raise ApiError(400, "invalid_webhook_url", f"invalid request: {exc.field}",
                        errors={exc.field: [exc.message]}) from exc
-    body = WebhookCreatedSchema().dump({**_webhook_fields(webhook), "secret": secret,
+    return WebhookCreatedSchema().dump({**_webhook_fields(webhook), "secret": secret,
                                         "signing": SIGNING})
-    return body, 200 if existed else 201
 
 
 def _webhook_fields(webhook) -> dict:
@@ -164,7 +165,7 @@ def remove_webhook():
 def deliveries():
     """The latest messages with their delivery status, attempts and last error."""
     args = load_args(DeliveriesQuerySchema(), request.args)
-    found = list_deliveries(_webhook_or_404().id, status=args["status"], limit=args["limit"])
+    found = list_deliveries(_webhook_or_404().id, status=args.get("status"), limit=args["limit"])
     return DeliveriesAnswerSchema().dump({"items": [{
         "id": d.id, "message_id": d.message_id, "status": d.status, "attempts": d.attempts,
         "first_change": d.first_change_id, "last_change": d.last_change_id,

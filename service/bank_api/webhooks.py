@@ -20,6 +20,7 @@ import hmac
 import ipaddress
 import json
 import logging
+import os
 import secrets
 import threading
 import urllib.error
@@ -37,6 +38,7 @@ from service.audit.operations import log_event
 from service.bank_api.watch_models import Webhook, WebhookDelivery
 from service.bank_api.watchlist import change_dict, changes_since, last_sequence
 from service.core.actors import Actor
+from service.core.config import ConfigError
 from service.core.db import db
 
 log = logging.getLogger(__name__)
@@ -321,9 +323,21 @@ class Pusher:
                 self._running = again
 
 
+def _flag(app, name: str, default: bool) -> bool:
+    value = app.config.get(name, os.environ.get(name))
+    if value is None:
+        return default
+    if isinstance(value, str):
+        if value.lower() not in ("1", "true", "yes", "0", "false", "no"):
+            raise ConfigError(f"{name}={value!r}: use true or false")
+        return value.lower() in ("1", "true", "yes")
+    return bool(value)
+
+
 def init_webhooks(app) -> None:
     """Push after commit unless BANK_WEBHOOK_PUSH is false (default: off under TESTING)."""
-    app.config.setdefault("BANK_WEBHOOK_PUSH", not app.config.get("TESTING", False))
-    app.config.setdefault("BANK_WEBHOOK_ALLOW_HTTP", False)
+    app.config["BANK_WEBHOOK_PUSH"] = _flag(app, "BANK_WEBHOOK_PUSH",
+                                            not app.config.get("TESTING", False))
+    app.config["BANK_WEBHOOK_ALLOW_HTTP"] = _flag(app, "BANK_WEBHOOK_ALLOW_HTTP", False)
     if app.config["BANK_WEBHOOK_PUSH"]:
         app.extensions["bank_webhook_trigger"] = Pusher(app)

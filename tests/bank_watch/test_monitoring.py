@@ -144,4 +144,40 @@ def test_baseline_records_standings_without_changes_and_only_once(session):
     assert baseline_states(today=TODAY, now=NOW) == 1
     assert session.get(SubjectState, listed.id).status == "blacklisted"
     assert changes(session, listed) == []
-    assert baseline_states(today=TODAY, now=NOW) == 0
+    assert baseline_states(today=TODAY, now=NOW) is None
+
+
+def test_a_correction_moving_a_decision_to_another_subject_changes_both(session):
+    from service.register.identifiers import complete_uscc
+    from service.register.models import Subject
+    from service.register.operations import correct_decision, create_decision
+    from service.register.schemas import load_decision
+
+    first_code, second_code = complete_uscc("91120113MA05XY101"), complete_uscc(
+        "91120113MA05XY202")
+
+    def data(uscc):
+        loaded, errors = load_decision({
+            "party_name": "天津市鑫源贸易有限公司", "party_kind": "法人及非法人组织",
+            "uscc": uscc, "legal_representative": "王伟", "number": "津北辰市监处罚〔2026〕18号",
+            "violation_type": "侵犯注册商标专用权", "facts": "销售侵权运动鞋120双。",
+            "legal_basis": "《中华人民共和国商标法》第六十条第二款",
+            "penalty_categories": "罚款", "penalty_content": "罚款3.6万元", "fine_amount": "3.6",
+            "decided_on": "2026-06-20", "authority_name": "天津市北辰区市场监督管理局",
+            "authority_uscc": "11120113000000001X"}, today=TODAY)
+        assert errors is None, errors
+        return loaded
+
+    decision = create_decision(data(first_code), actor=ACTOR, now=NOW)
+    publish(session, decision)
+    correct_decision(decision, data(second_code), reason="统一社会信用代码录入错误",
+                     actor=ACTOR, now=NOW + timedelta(hours=1), today=TODAY)
+    session.commit()
+
+    first = session.scalar(select(Subject).where(Subject.uscc == first_code))
+    second = session.scalar(select(Subject).where(Subject.uscc == second_code))
+    assert [(c.from_status, c.to_status) for c in changes(session, first)] == [
+        ("nothing_on_record", "disclosed_penalties"),
+        ("disclosed_penalties", "nothing_on_record")]
+    assert [(c.to_status, c.reason) for c in changes(session, second)] == [
+        ("disclosed_penalties", "decision.corrected")]

@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import select
 
 from service.bank_api.models import BankQuery
+from service.bank_api.reports import canonical_json, signature_valid
 from tests.factories import make_decision, make_entry, make_subject, make_uscc
 
 
@@ -66,14 +67,19 @@ def test_verification_is_public_and_detects_tampering(bank, client, session):
     assert client.post("/api/v1/reports/verify", json={"report": {}}).status_code == 400
     keys = client.get("/api/v1/reports/keys").get_json()["keys"]
     assert body["signature"]["key_id"] in [k["key_id"] for k in keys]
+    [key] = client.get("/api/v1/reports/keys",
+                       query_string={"key_id": body["signature"]["key_id"]}).get_json()["keys"]
+    assert signature_valid(key["public_key"], canonical_json(body["report"]), signature)
 
 
 def test_the_idempotency_key_returns_the_same_report(bank):
     code = make_uscc()
     first = issue(bank, code, headers={"Idempotency-Key": "loan-7"})
     again = issue(bank, code, headers={"Idempotency-Key": "loan-7"})
-    assert (first.status_code, again.status_code) == (201, 200)
-    assert again.get_json()["number"] == first.get_json()["number"]
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.get_json() == first.get_json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first.headers
     conflict = issue(bank, make_uscc(), headers={"Idempotency-Key": "loan-7"})
     assert conflict.status_code == 422
     assert conflict.get_json()["code"] == "idempotency_key_reused"
