@@ -243,3 +243,28 @@ def test_list_filters_by_status_and_searches(client, clerk):
     html = client.get("/console/decisions?status=pending").get_data(as_text=True)
     assert "北京丙丁贸易有限公司" in html
     assert "北京甲乙贸易有限公司" not in html
+
+
+def test_revocation_recomputes_the_lists(client, authority, reviewer):
+    from datetime import date
+
+    from service.lists.models import ListEntry
+    from tests.factories import make_decision, make_entry, make_subject
+
+    subject = make_subject()
+    decision = make_decision(subject, authority, decided_on=date(2025, 12, 1), fine="150")
+    listing = make_entry(subject, starts_on=date(2026, 1, 5), decisions=[decision])
+    db.session.commit()
+    assert 'data-status="blacklisted"' in client.get(f"/subjects/{subject.id}").get_data(
+        as_text=True)
+    logged_in(client, reviewer)
+    response = post_form(client, f"/console/decisions/{decision.id}/revoke",
+                         {"kind": "法院判决", "reason": "（2026）京01行终12号判决撤销"})
+    assert response.status_code == 302
+    db.session.refresh(listing)
+    assert (listing.status, listing.end_reason) == ("ended", "basis_revoked")
+    assert "京01行终12号" in listing.end_note
+    assert db.session.scalar(select(func.count()).select_from(ListEntry).where(
+        ListEntry.subject_id == subject.id, ListEntry.status == "active")) == 0
+    assert 'data-status="blacklisted"' not in client.get(f"/subjects/{subject.id}").get_data(
+        as_text=True)
