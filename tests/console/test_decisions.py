@@ -268,3 +268,62 @@ def test_revocation_recomputes_the_lists(client, authority, reviewer):
         ListEntry.subject_id == subject.id, ListEntry.status == "active")) == 0
     assert 'data-status="blacklisted"' not in client.get(f"/subjects/{subject.id}").get_data(
         as_text=True)
+
+
+def test_admin_chooses_the_authority(client, authority):
+    admin = make_user(None, "admin")
+    db.session.commit()
+    logged_in(client, admin)
+    page = client.get("/console/decisions/new").get_data(as_text=True)
+    assert f'<option value="{authority.id}"' in page
+    missing = post_form(client, "/console/decisions/new", decision_form())
+    assert missing.status_code == 400
+    html = missing.get_data(as_text=True)
+    start = html.index('id="authority_id-error"')
+    assert "请选择处罚机关" in html[start:start + 200]
+    number = "京朝市监处罚〔2026〕600号"
+    response = post_form(client, "/console/decisions/new",
+                         decision_form(authority_id=str(authority.id), number=number))
+    assert response.status_code == 302
+    decision = db.session.scalar(select(Decision).where(Decision.number == number))
+    assert decision.authority_id == authority.id
+
+
+def test_a_persons_id_number_must_be_entered_again_to_correct(client, clerk, reviewer):
+    from tests.factories import make_ric
+
+    number = make_ric()
+    logged_in(client, clerk)
+    form = decision_form(party_kind="自然人", party_name="王五", uscc="", legal_representative="",
+                         id_type="身份证", id_number=number, action="submit")
+    location = post_form(client, "/console/decisions/new", form).headers["Location"]
+    decision = db.session.get(Decision, int(location.rsplit("/", 1)[1]))
+    assert number not in str(decision.id_number_masked)
+    post_form(client, "/console/logout")
+    logged_in(client, reviewer)
+    post_form(client, location + "/publish")
+    page = client.get(location + "/correct").get_data(as_text=True)
+    assert number not in page  # the full number is nowhere, not even in the form
+    assert decision.id_number_masked in page
+    corrected = {**form, "id_number": "", "facts": "更正后的违法事实。", "reason": "事实表述有误"}
+    response = post_form(client, location + "/correct", corrected)
+    assert response.status_code == 400
+    assert 'id="id_number-error"' in response.get_data(as_text=True)
+    response = post_form(client, location + "/correct", {**corrected, "id_number": number})
+    assert response.status_code == 302
+    assert decision.facts == "更正后的违法事实。"
+
+
+def test_list_pages(client, clerk, authority):
+    from tests.factories import make_decision
+
+    for _ in range(51):
+        make_decision(authority=authority, published=False)
+    db.session.commit()
+    logged_in(client, clerk)
+    first = client.get("/console/decisions").get_data(as_text=True)
+    assert first.count("data-decision=") == 50
+    assert "共 51 条" in first
+    assert 'rel="next" href="/console/decisions?page=2"' in first
+    second = client.get("/console/decisions?page=2").get_data(as_text=True)
+    assert second.count("data-decision=") == 1
