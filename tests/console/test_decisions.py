@@ -65,7 +65,7 @@ def test_bad_uscc_is_explained_next_to_the_field_and_values_kept(client, clerk):
     assert "统一社会信用代码校验码错误" in html or "统一社会信用代码第" in html
     assert 'id="fine_amount-error"' in html
     assert "金额不能为负" in html
-    assert 'aria-invalid="true" aria-describedby="uscc-error"' in html
+    assert 'aria-invalid="true" aria-describedby="uscc-error uscc-hint"' in html
     assert 'value="北京月亮贸易有限公司"' in html
     assert 'value="91110105MA01ABCDE0"' in html
     assert 'value="罚款" checked' in html
