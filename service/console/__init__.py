@@ -64,9 +64,11 @@ def init_app(app: Flask) -> None:
         views_reports,
         views_users,
     )
+    from service.console.setup import create_demo_officials
 
     app.register_blueprint(bp)
     app.context_processor(auth.template_context)
+    app.extensions.setdefault("setup_steps", []).append(create_demo_officials)
 
 
 @bp.after_request
@@ -79,6 +81,12 @@ def _security_headers(response):
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.errorhandler(403)
+def _forbidden(error):
+    """Say why, in the console's frame (the reason comes from permissions.why_not)."""
+    return render_template("console/forbidden.html", error=error), 403
 
 
 def _protect_forms() -> None:

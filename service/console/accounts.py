@@ -148,3 +148,14 @@ def deactivate_user(user: User, *, actor: Actor, now: datetime) -> None:
               authority_id=user.authority_id, before={"is_active": True},
               after={"is_active": False})
     db.session.flush()
+
+
+def unlock_user(user: User, *, actor: Actor, now: datetime) -> None:
+    """Lift a lockout before its 15 minutes are over (an admin, after checking who it was)."""
+    if user.locked_until is None or user.locked_until <= now:
+        return
+    before = {"locked_until": user.locked_until}
+    user.locked_until, user.failed_logins = None, 0
+    log_event(actor, "user.unlock", now=now, object_type="user", object_id=user.id,
+              authority_id=user.authority_id, before=before, after={"locked_until": None})
+    db.session.flush()

@@ -72,14 +72,28 @@ def values_of(decision: Decision) -> dict:
     return values
 
 
+# The order of the fields on the page (the error summary follows it).
+FORM_ORDER = ("form", "authority_id", "party_kind", "party_name", "uscc", "legacy_code",
+              "legal_representative", "party_address", "id_type", "id_number", "number",
+              "decided_on", "violation_type", "penalty_categories", "facts", "legal_basis",
+              "penalty_content", "fine_amount", "confiscated_amount", "licence_info",
+              "effect_ends_on", "disclosure_ends_on", "performed_on", "source_unit",
+              "source_unit_uscc", "remarks", "reason")
+
+
 def field_errors(errors: dict[str, list[str]]) -> dict[str, list[str]]:
-    """The schema's errors in Chinese, keyed by the form field they belong to."""
+    """The schema's errors in Chinese, keyed by the form field they belong to, in page order."""
     shown: dict[str, list[str]] = {}
     for field, reasons in errors.items():
         target = "authority_id" if field in ("authority_name", "authority_uscc") else field
         for reason in reasons:
             shown.setdefault(target, []).append(chinese(field, reason))
-    return shown
+    return in_page_order(shown)
+
+
+def in_page_order(errors: dict) -> dict:
+    rank = {name: i for i, name in enumerate(FORM_ORDER)}
+    return dict(sorted(errors.items(), key=lambda item: rank.get(item[0], len(rank))))
 
 
 _CODE_PROBLEMS = [

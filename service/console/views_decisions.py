@@ -19,6 +19,7 @@ from service.console.forms import (
     REGISTER_ERRORS,
     field_errors,
     form_values,
+    in_page_order,
     record_from,
     values_of,
 )
@@ -82,7 +83,8 @@ def decisions():
 
 def _render_form(values: dict, errors: dict, *, decision: Decision | None = None,
                  mode: str = "new", status: int = 200):
-    return render_template("console/decision_form.html", values=values, errors=errors,
+    return render_template("console/decision_form.html", values=values,
+                           errors=in_page_order(errors),
                            decision=decision, mode=mode, labels=LABELS, options=OPTIONS,
                            authorities=_authorities()), status
 

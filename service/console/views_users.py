@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from service.accounts.models import User
 from service.console import bp
-from service.console.accounts import AccountError, create_user, deactivate_user
+from service.console.accounts import AccountError, create_user, deactivate_user, unlock_user
 from service.console.auth import login_required, require
 from service.console.labels import ROLE_LABELS
 from service.core import clock
@@ -27,7 +27,8 @@ def _authorities() -> list[Authority]:
 def users():
     require("user.list")
     rows = db.session.scalars(select(User).order_by(User.is_active.desc(), User.username))
-    return render_template("console/users.html", users=list(rows), role_labels=ROLE_LABELS)
+    return render_template("console/users.html", users=list(rows), role_labels=ROLE_LABELS,
+                           now=clock.now())
 
 
 @bp.get("/users/new")
@@ -69,4 +70,15 @@ def deactivate_user_post(user_id: int):
         flash(exc.message, "error")
         return redirect(url_for("console.users"))
     flash(f"已停用用户 {target.username}。", "success")
+    return redirect(url_for("console.users"))
+
+
+@bp.post("/users/<int:user_id>/unlock")
+@login_required()
+@transactional
+def unlock_user_post(user_id: int):
+    target = db.session.get(User, user_id) or abort(404)
+    admin = require("user.deactivate", target)  # the same admin right over account state
+    unlock_user(target, actor=Actor.user(admin), now=clock.now())
+    flash(f"已解除用户 {target.username} 的锁定。", "success")
     return redirect(url_for("console.users"))

@@ -65,7 +65,7 @@ def test_bad_uscc_is_explained_next_to_the_field_and_values_kept(client, clerk):
     assert "统一社会信用代码校验码错误" in html or "统一社会信用代码第" in html
     assert 'id="fine_amount-error"' in html
     assert "金额不能为负" in html
-    assert 'aria-invalid="true" aria-describedby="uscc-error"' in html
+    assert 'aria-invalid="true" aria-describedby="uscc-error uscc-hint"' in html
     assert 'value="北京月亮贸易有限公司"' in html
     assert 'value="91110105MA01ABCDE0"' in html
     assert 'value="罚款" checked' in html
@@ -243,3 +243,87 @@ def test_list_filters_by_status_and_searches(client, clerk):
     html = client.get("/console/decisions?status=pending").get_data(as_text=True)
     assert "北京丙丁贸易有限公司" in html
     assert "北京甲乙贸易有限公司" not in html
+
+
+def test_revocation_recomputes_the_lists(client, authority, reviewer):
+    from datetime import date
+
+    from service.lists.models import ListEntry
+    from tests.factories import make_decision, make_entry, make_subject
+
+    subject = make_subject()
+    decision = make_decision(subject, authority, decided_on=date(2025, 12, 1), fine="150")
+    listing = make_entry(subject, starts_on=date(2026, 1, 5), decisions=[decision])
+    db.session.commit()
+    assert 'data-status="blacklisted"' in client.get(f"/subjects/{subject.id}").get_data(
+        as_text=True)
+    logged_in(client, reviewer)
+    response = post_form(client, f"/console/decisions/{decision.id}/revoke",
+                         {"kind": "法院判决", "reason": "（2026）京01行终12号判决撤销"})
+    assert response.status_code == 302
+    db.session.refresh(listing)
+    assert (listing.status, listing.end_reason) == ("ended", "basis_revoked")
+    assert "京01行终12号" in listing.end_note
+    assert db.session.scalar(select(func.count()).select_from(ListEntry).where(
+        ListEntry.subject_id == subject.id, ListEntry.status == "active")) == 0
+    assert 'data-status="blacklisted"' not in client.get(f"/subjects/{subject.id}").get_data(
+        as_text=True)
+
+
+def test_admin_chooses_the_authority(client, authority):
+    admin = make_user(None, "admin")
+    db.session.commit()
+    logged_in(client, admin)
+    page = client.get("/console/decisions/new").get_data(as_text=True)
+    assert f'<option value="{authority.id}"' in page
+    missing = post_form(client, "/console/decisions/new", decision_form())
+    assert missing.status_code == 400
+    html = missing.get_data(as_text=True)
+    start = html.index('id="authority_id-error"')
+    assert "请选择处罚机关" in html[start:start + 200]
+    number = "京朝市监处罚〔2026〕600号"
+    response = post_form(client, "/console/decisions/new",
+                         decision_form(authority_id=str(authority.id), number=number))
+    assert response.status_code == 302
+    decision = db.session.scalar(select(Decision).where(Decision.number == number))
+    assert decision.authority_id == authority.id
+
+
+def test_a_persons_id_number_must_be_entered_again_to_correct(client, clerk, reviewer):
+    from tests.factories import make_ric
+
+    number = make_ric()
+    logged_in(client, clerk)
+    form = decision_form(party_kind="自然人", party_name="王五", uscc="", legal_representative="",
+                         id_type="身份证", id_number=number, action="submit")
+    location = post_form(client, "/console/decisions/new", form).headers["Location"]
+    decision = db.session.get(Decision, int(location.rsplit("/", 1)[1]))
+    assert number not in str(decision.id_number_masked)
+    post_form(client, "/console/logout")
+    logged_in(client, reviewer)
+    post_form(client, location + "/publish")
+    page = client.get(location + "/correct").get_data(as_text=True)
+    assert number not in page  # the full number is nowhere, not even in the form
+    assert decision.id_number_masked in page
+    corrected = {**form, "id_number": "", "facts": "更正后的违法事实。", "reason": "事实表述有误"}
+    response = post_form(client, location + "/correct", corrected)
+    assert response.status_code == 400
+    assert 'id="id_number-error"' in response.get_data(as_text=True)
+    response = post_form(client, location + "/correct", {**corrected, "id_number": number})
+    assert response.status_code == 302
+    assert decision.facts == "更正后的违法事实。"
+
+
+def test_list_pages(client, clerk, authority):
+    from tests.factories import make_decision
+
+    for _ in range(51):
+        make_decision(authority=authority, published=False)
+    db.session.commit()
+    logged_in(client, clerk)
+    first = client.get("/console/decisions").get_data(as_text=True)
+    assert first.count("data-decision=") == 50
+    assert "共 51 条" in first
+    assert 'rel="next" href="/console/decisions?page=2"' in first
+    second = client.get("/console/decisions?page=2").get_data(as_text=True)
+    assert second.count("data-decision=") == 1

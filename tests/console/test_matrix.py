@@ -146,3 +146,18 @@ def test_pages_offer_only_permitted_actions(client, world):
     assert "退回修改" in page
     assert "修改草稿" not in page
     assert "录入决定" not in page  # the navigation hides what a reviewer cannot do
+
+
+def test_refusal_says_why(client, world):
+    clerk = make_user(world.own, "clerk")
+    decision = _decision(world.other, world.author, "published")
+    db.session.commit()
+    logged_in(client, clerk)
+    page = client.get(f"/console/decisions/{decision.id}")
+    assert page.status_code == 403
+    assert "该记录属于其他机关" in page.get_data(as_text=True)
+    own = _decision(world.own, world.author, "published")
+    page = post_form(client, f"/console/decisions/{own.id}/revoke",
+                     {"kind": "自行纠正", "reason": "x"})
+    assert page.status_code == 403
+    assert "您的角色无权执行此操作" in page.get_data(as_text=True)

@@ -93,3 +93,21 @@ def test_only_admins_manage_users(client, authority, role):
     assert client.get("/console/users/new").status_code == 403
     assert _create(client, authority_id=str(authority.id)).status_code == 403
     assert "用户管理" not in client.get("/console/").get_data(as_text=True)
+
+
+def test_admin_sees_and_lifts_a_lockout(app, client, authority):
+    from tests.console.helpers import PASSWORD
+
+    clerk = make_user(authority, "clerk")
+    db.session.commit()
+    other = app.test_client()
+    for _ in range(5):
+        login(other, clerk, "Wrong-password-1")
+    assert login(other, clerk).status_code == 401
+    logged_in(client, make_user(None, "admin"))
+    page = client.get("/console/users").get_data(as_text=True)
+    assert 'data-state="locked"' in page
+    response = post_form(client, f"/console/users/{clerk.id}/unlock")
+    assert response.status_code == 302
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.unlock"))
+    assert login(other, clerk, PASSWORD).status_code == 302
