@@ -27,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
+    _register_setup_steps(app)
     register_error_handlers(app)
     return app
 
@@ -60,3 +61,10 @@ def _register_cli(app: Flask) -> None:
     for command in (db_cli, demo_cli, setup_command, accounts_cli, register_cli, rules_cli):
         app.cli.add_command(command)
     app.cli.add_command(lists_cli)
+
+
+def _register_setup_steps(app: Flask) -> None:
+    """`setup --demo` runs these in order: the demo register first, then the others."""
+    from service.register.demo import setup_step as demo_step
+
+    app.extensions.setdefault("setup_steps", []).insert(0, demo_step)
