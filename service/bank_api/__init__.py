@@ -15,7 +15,8 @@ from flask import Blueprint, Flask
 bp = Blueprint("bank_api", __name__, url_prefix="/api/v1")
 
 # Modules that add routes to `bp` (append yours).
-VIEW_MODULES = ["service.bank_api.views", "service.bank_api.docs"]
+VIEW_MODULES = ["service.bank_api.views", "service.bank_api.docs",
+                "service.bank_api.watch_views", "service.bank_api.report_views"]
 
 
 def register_bank_api(app: Flask) -> None:

@@ -58,6 +58,7 @@ class PenaltySummary:
     count: int = 0
     latest_decided_on: date | None = None
     total_fine: Decimal = Decimal(0)  # 万元
+    total_confiscated: Decimal = Decimal(0)  # 万元
     violation_types: tuple[str, ...] = ()
 
 
@@ -124,7 +125,7 @@ def subject_statuses(subject_ids: Iterable[int], as_of: date) -> dict[int, Subje
     penalties = defaultdict(list)
     for row in db.session.execute(
             select(Decision.subject_id, Decision.decided_on, Decision.fine_amount,
-                   Decision.violation_type)
+                   Decision.confiscated_amount, Decision.violation_type)
             .where(Decision.subject_id.in_(ids), disclosed_on(as_of))):
         penalties[row.subject_id].append(row)
     return {sid: _status(sid, as_of, entries[sid], penalties[sid]) for sid in ids}
@@ -138,6 +139,7 @@ def _status(subject_id: int, as_of: date, entries: list[EntryView], rows) -> Sub
         latest_decided_on=max((r.decided_on for r in rows), default=None),
         # Summed in Python: exact Decimal on SQLite too (its SUM would go through float).
         total_fine=sum((r.fine_amount or Decimal(0) for r in rows), Decimal(0)),
+        total_confiscated=sum((r.confiscated_amount or Decimal(0) for r in rows), Decimal(0)),
         violation_types=tuple(sorted({r.violation_type for r in rows})),
     )
     status = status_code(blacklisted=bool(black), red_listed=bool(red),
