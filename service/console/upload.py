@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import secrets
+import shutil
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import (
@@ -112,6 +114,9 @@ def prefill_decision():
 UPLOAD_SUFFIXES = (".csv", ".xlsx")
 MAX_UPLOAD = 50 * 1024 * 1024
 REPORT_ROWS = 100
+# Uploaded files carry full ID numbers: the file goes once imported, the rejected
+# rows (for the official to correct) after a week.
+REJECTS_KEPT = timedelta(days=7)
 
 
 def _uploads_dir() -> Path:
@@ -135,7 +140,24 @@ def foreign_rows(path: Path, authority: Authority, limit: int = 10) -> list[int]
     return found
 
 
+def purge_uploads(now: datetime) -> int:
+    """Delete upload folders older than REJECTS_KEPT; returns how many went."""
+    gone = 0
+    root = _uploads_dir()
+    for folder in root.iterdir() if root.is_dir() else ():
+        meta = folder / "meta.json"
+        try:
+            at = datetime.fromisoformat(json.loads(meta.read_text())["at"])
+        except (OSError, ValueError, KeyError):
+            continue
+        if now - at > REJECTS_KEPT:
+            shutil.rmtree(folder, ignore_errors=True)
+            gone += 1
+    return gone
+
+
 def _save_upload(upload, user) -> tuple[str, Path]:
+    purge_uploads(clock.now())
     token = secrets.token_hex(16)
     folder = _uploads_dir() / token
     folder.mkdir(parents=True)
@@ -190,6 +212,8 @@ def upload_decisions_post():
     except FileFormatError as exc:
         db.session.rollback()
         return _upload_form({"file": f"文件无法导入：{exc}"}, 400)
+    finally:
+        path.unlink(missing_ok=True)
     return render_template("console/upload.html", errors={}, summary=summary, token=token,
                            filename=name, report_rows=REPORT_ROWS,
                            labels=LABELS | {"form": "整行"}, authorities=[])

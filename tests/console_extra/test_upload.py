@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
@@ -11,6 +13,8 @@ from sqlalchemy import func, select
 
 from bench.synth import HEADERS, iter_rows
 from service.audit.models import AuditEvent
+from service.console.upload import purge_uploads
+from service.core import clock
 from service.core.db import db
 from service.register.models import Decision
 from tests.console.helpers import csrf_token, logged_in, make_user
@@ -79,6 +83,12 @@ def test_upload_imports_and_reports_each_rejected_row(uploader, authority, revie
                                                            rows[3]["行政处罚决定书文号"]]
     assert "统一社会信用代码" in rejected[0]["错误原因"]
     assert "处罚决定日期" in rejected[1]["错误原因"]
+    # The uploaded file (full ID numbers) is not kept; only the rejected rows, for a week.
+    folder = Path(uploader.application.config["INSTANCE_DIR"]) / "uploads" / link.split("/")[-2]
+    assert sorted(p.name for p in folder.iterdir()) == ["meta.json", "rejects.csv"]
+    assert purge_uploads(clock.now() + timedelta(days=6)) == 0
+    assert purge_uploads(clock.now() + timedelta(days=8)) >= 1
+    assert uploader.get(link).status_code == 404
 
 
 def test_uploading_the_same_file_again_changes_nothing(uploader, authority):
