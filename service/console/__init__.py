@@ -56,6 +56,7 @@ def init_app(app: Flask) -> None:
 
     from service.console import (  # noqa: F401 (they attach their routes to bp)
         auth,
+        upload,
         views_account,
         views_audit,
         views_clients,

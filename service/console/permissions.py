@@ -44,6 +44,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "audit.view": frozenset({REVIEWER, ADMIN}),
     "report.view": EVERYONE,
     "client.manage": frozenset({ADMIN}),
+    # A bulk file publishes at once (decisions approved in the case system): reviewers.
+    "decision.import": frozenset({REVIEWER, ADMIN}),
 }
 # Actions that approve someone's entry: the approver must not be its author.
 FOUR_EYES = frozenset({"decision.publish"})

@@ -24,7 +24,8 @@ REVIEWER_DOES = {"decision.list", "decision.view", "decision.publish", "decision
 # Lists, credit repair, red list, audit and reports (feat/consolex; pages in tests/console_extra).
 CLERK_DOES |= {"list.view", "report.view"}
 REVIEWER_DOES |= {"list.view", "list.confirm", "list.reject", "list.manual", "repair.submit",
-                  "repair.decide", "red.nominate", "red.remove", "audit.view", "report.view"}
+                  "repair.decide", "red.nominate", "red.remove", "audit.view", "report.view",
+                  "decision.import"}
 
 
 @pytest.mark.parametrize("action", sorted(ACTIONS))

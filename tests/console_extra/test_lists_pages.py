@@ -10,7 +10,7 @@ from service.core.actors import Actor
 from service.core.db import db
 from service.lists.models import ListEntry, RepairApplication
 from service.lists.operations import recompute_subject
-from tests.console.helpers import post_form
+from tests.console.helpers import csrf_token, logged_in, post_form
 from tests.console_extra.conftest import days_ago
 from tests.factories import make_decision, make_subject
 
@@ -231,3 +231,30 @@ def test_unknown_subject_is_named(as_reviewer):
         "subject": "不存在的公司", "basis_text": "示范企业"}, token_from="/console/redlist")
     assert response.status_code == 422
     assert "未找到主体：不存在的公司" in response.get_data(as_text=True)
+
+
+def test_early_removal_of_a_listing_waits_a_year(as_reviewer, authority, today):
+    entry, _ = propose(authority)
+    post_form(as_reviewer, f"/console/lists/{entry.id}/confirm",
+              {"notified_on": days_ago(2).isoformat()}, token_from="/console/lists")
+    db.session.refresh(entry)
+    assert entry.status == "active"
+    form = as_reviewer.get(f"/console/repairs/new?target=listing&list_entry_id={entry.id}")
+    assert "提前移出严重侵权失信名单" in form.get_data(as_text=True)
+    response = post_form(as_reviewer, "/console/repairs/new", {
+        "target": "listing", "list_entry_id": entry.id, "applicant": entry.subject.name,
+        "evidence": "罚款已缴清", "commitment": "承诺守法经营",
+        "performed_on": days_ago(1).isoformat()}, token_from="/console/repairs")
+    assert response.status_code == 409
+    earliest = today.replace(year=today.year + 1)
+    assert f"未满最短期限，最早可于 {earliest}" in response.get_data(as_text=True)
+    assert db.session.scalar(select(RepairApplication)) is None
+
+
+def test_navigation_follows_the_role(client, authority, reviewer, admin):
+    page = logged_in(client, reviewer).get("/console/").get_data(as_text=True)
+    for label in ("名单管理", "信用修复", "红名单", "审计日志", "统计报表", "批量导入"):
+        assert label in page
+    assert "API 客户端" not in page
+    client.post("/console/logout", data={"csrf_token": csrf_token(client, "/console/")})
+    assert "API 客户端" in logged_in(client, admin).get("/console/").get_data(as_text=True)
