@@ -30,7 +30,8 @@ def import_command(file: Path, authority: str | None, rejects_path: Path | None,
     Valid rows are published (bulk files come from officials' case systems);
     a row whose authority + decision number exists is unchanged when equal and
     a correction when different. Each batch is committed, so re-running the
-    same file after an interruption resumes where it stopped.
+    same file after an interruption resumes where it stopped. Exits with status
+    1 when any row was rejected (the valid rows are stored all the same).
     """
     from tqdm import tqdm
 

@@ -210,11 +210,11 @@ class _Importer:
         return self.authorities[key]
 
     def existing(self, rows: list[_Row]) -> dict:
-        numbers = sorted({r.data["number"] for r in rows})
-        found = db.session.execute(select(
+        """The stored decisions with the batch's natural keys, by (authority id, number)."""
+        keys = {(r.authority_id, r.data["number"]) for r in rows if r.authority_id is not None}
+        return {(d.authority_id, d.number): d for d in db.session.execute(select(
             Decision.id, Decision.authority_id, Decision.number, Decision.content_digest)
-            .where(Decision.number.in_(numbers)))
-        return {(d.authority_id, d.number): d for d in found}
+            .where(*_key_filter(keys)))} if keys else {}
 
     def correct(self, row: _Row, decision_id: int) -> None:
         decision = db.session.get(Decision, decision_id)
@@ -244,9 +244,10 @@ class _Importer:
         # Core executemany without RETURNING: SQLite cannot order RETURNING rows, and
         # SQLAlchemy would then insert one row at a time; the natural key gives the ids.
         insert_rows(Decision, params)
+        keys = {(p["authority_id"], p["number"]) for p in params}
         stored = {(r.authority_id, r.number): r.id for r in db.session.execute(
             select(Decision.authority_id, Decision.number, Decision.id)
-            .where(Decision.number.in_([p["number"] for p in params])))}
+            .where(*_key_filter(keys)))}
         ids = [stored[(p["authority_id"], p["number"])] for p in params]
         insert_rows(DecisionPerson, [{"decision_id": ids[i], "subject_id": person_id,
                                   "role": "legal_representative"}
@@ -319,6 +320,16 @@ class _Importer:
                               (AuditEvent, create_events), (AuditEvent, publish_events),
                               (DataChange, changes), (SearchOutbox, outbox)):
             insert_rows(model, params)
+
+
+def _key_filter(keys: set[tuple[int, str]]) -> tuple:
+    """Conditions that let the (authority_id, number) unique index find a batch's keys.
+
+    `number IN (...)` alone cannot use that index and would scan every decision
+    once per batch; the caller drops the few extra (authority, number) pairs.
+    """
+    return (Decision.authority_id.in_(sorted({a for a, _n in keys})),
+            Decision.number.in_(sorted({n for _a, n in keys})))
 
 
 def _header_for(field_name: str | None, headers: list[str]) -> str:

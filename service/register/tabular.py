@@ -94,12 +94,14 @@ def _numbered(rows, path: Path) -> Iterator[tuple[int, list]]:
 
 @contextmanager
 def _open_xlsx(path: Path) -> Iterator[Table]:
+    from zipfile import BadZipFile
+
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+    except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as exc:
         raise FileFormatError(f"{path.name}: not a readable XLSX workbook ({exc})") from None
     try:
         sheet = workbook.worksheets[0]

@@ -262,6 +262,12 @@ def test_unreadable_files_are_refused(session, tmp_path):
     (tmp_path / "x.json").write_text("{}")
     with pytest.raises(FileFormatError, match="unsupported"):
         run(tmp_path / "x.json")
+    (tmp_path / "empty.csv").write_bytes(b"")
+    with pytest.raises(FileFormatError, match="empty"):
+        run(tmp_path / "empty.csv")
+    (tmp_path / "broken.xlsx").write_bytes(b"not a workbook")
+    with pytest.raises(FileFormatError, match="XLSX"):
+        run(tmp_path / "broken.xlsx")
     (tmp_path / "other.csv").write_text("a,b\n1,2\n")
     with pytest.raises(FileFormatError, match="missing required columns"):
         run(tmp_path / "other.csv")
