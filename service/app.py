@@ -41,11 +41,13 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from service.public.search_views import bp as search_site
     from service.public.views import bp as public_site
     from service.register.api import bp as register_api
 
     app.register_blueprint(register_api)
     app.register_blueprint(public_site)
+    app.register_blueprint(search_site)
 
 
 def _register_cli(app: Flask) -> None:

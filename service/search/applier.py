@@ -35,9 +35,19 @@ class Applier:
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._stopped = False
         self.idle = threading.Event()
 
+    def stop(self, timeout: float = 10.0) -> None:
+        """Finish the current pass and end the thread (app shutdown, tests)."""
+        self._stopped = True
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
     def wake(self) -> None:
+        if self._stopped:
+            return
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="search-applier",
@@ -50,6 +60,8 @@ class Applier:
         while True:
             self._wake.wait(PERIOD_SECONDS)
             self._wake.clear()
+            if self._stopped:
+                return
             try:
                 with self.app.app_context():
                     try:

@@ -186,12 +186,16 @@ class Snapshot:
         return math.log(1.0 + self.doccount / (df + 1.0))
 
     def fuzzy_terms(self, fieldname: str, word: str) -> set[str]:
-        """Terms within one edit (two for longer words) of a Latin word, same first letter."""
+        """Terms within one edit (two for words of 6+ letters) of a Latin word, same first letter.
+
+        A swap of two neighbouring letters ("Adidsa") counts as one edit; Whoosh's
+        automaton counts it as two, so its candidates are checked here again.
+        """
         maxdist = 1 if len(word) <= 5 else 2
         found: set[str] = set()
         for reader, *_ in self.leaves:
-            found.update(reader.terms_within(fieldname, word, maxdist, prefix=1))
-        return {t for t in found if t != word}
+            found.update(reader.terms_within(fieldname, word, 2, prefix=1))
+        return {t for t in found if t != word and edit_distance(word, t) <= maxdist}
 
     # --- the disclosure rule and the columns -------------------------------------------
 
@@ -250,7 +254,7 @@ class Snapshot:
         """Score of every document for one term: name substring, exact code, words."""
         vector = np.zeros(self.doccount, dtype=np.float32)
         code = code_key(text)
-        if len(code) >= 6 and any(ch.isdigit() for ch in code):
+        if len(code) >= 4:  # a whole USCC, decision number or authority name
             vector[self.term_docs("codes", code)] += EXACT_CODE
         name_mask = self._name_substring(text)
         if name_mask is not None:
@@ -351,6 +355,20 @@ class Snapshot:
         top = min(MAX_RESULTS, len(docs))
         part = np.argpartition(-key, top - 1)[:top] if top < len(docs) else np.arange(len(docs))
         return docs[part[np.argsort(-key[part], kind="stable")]]
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Optimal string alignment distance: insertions, deletions, substitutions, swaps."""
+    prev2, prev = None, list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        row = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            row[j] = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], prev2[j - 2] + 1)
+        prev2, prev = prev, row
+    return prev[len(b)]
 
 
 def _raise(vector: np.ndarray, docs: np.ndarray, score: float) -> None:
