@@ -123,24 +123,23 @@ def load_decisions(ids: list[int], today) -> list[Decision]:
     return [found[i] for i in ids if i in found]
 
 
-def highlight_terms(words: list[str], fuzzy: list[str]) -> list[str]:
+def highlight_pattern(words: list[str], fuzzy: list[str]) -> re.Pattern | None:
+    """One regex for the query's terms and their jieba words, longest first."""
     terms = set(fuzzy)
     for word in words:
         terms.add(normalise(word))
         terms.update(w for w in query_words(word) if len(w) > 1 or len(word) == 1)
-    return sorted((t for t in terms if t), key=len, reverse=True)
+    ordered = sorted((t for t in terms if t), key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, ordered))) if ordered else None
 
 
-def highlight(text: str | None, terms: list[str], width: int | None = None) -> Markup:
+def highlight(text: str | None, pattern: re.Pattern | None, width: int | None = None) -> Markup:
     """Escaped text with the query's terms in <mark>; with `width`, a window around the first."""
     text = redact_id_numbers(text or "")
     folded = normalise(text)
-    if len(folded) != len(text) or not terms:
+    if len(folded) != len(text):
         folded = text.lower() if len(text.lower()) == len(text) else text
-    spans = []
-    if terms:
-        pattern = re.compile("|".join(re.escape(t) for t in terms))
-        spans = [m.span() for m in pattern.finditer(folded)]
+    spans = [m.span() for m in pattern.finditer(folded)] if pattern else []
     start, end = 0, len(text)
     if width and len(text) > width:
         first = spans[0][0] if spans else 0
@@ -203,7 +202,7 @@ def search_page():
         q=args.q, today=today, filters=engine_filters(args.filters), sort=args.sort,
         page=args.page))
     decisions = load_decisions(results.ids, today)
-    terms = highlight_terms(results.query.words(), results.fuzzy)
+    terms = highlight_pattern(results.query.words(), results.fuzzy)
     return render_template(
         "public/search.html", args=args, results=results, decisions=decisions, terms=terms,
         highlight=highlight, facets=facet_options(results.facets), today=today,

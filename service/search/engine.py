@@ -23,6 +23,7 @@ import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from whoosh.codec.whoosh3 import W3LeafMatcher
@@ -67,6 +68,10 @@ class _ByteLRU:
 
 
 POSTINGS = _ByteLRU(256 * 1024 * 1024)
+TERM_FIELDS = ("name", "name_bigrams", "codes", "authority_text", "body", "basis")
+HOT_FRACTION = 0.005  # terms in at least 0.5% of a big segment's documents are "hot"
+HOT_MIN_DOCS = 20_000  # segments smaller than this decode fast enough
+HOT_MIN_TERM_DOCS = 1000
 SEGMENT_COLUMNS = _ByteLRU(256 * 1024 * 1024)
 
 
@@ -84,6 +89,39 @@ def _read_postings(reader, fieldname: str, btext: bytes) -> np.ndarray:
             break
         matcher._goto(matcher._nextoffset)
     return np.concatenate(parts).astype(np.int32)
+
+
+def save_hot_postings(index_dir: Path, searcher) -> int:
+    """Write the decoded postings of the big segments' broad terms beside the index.
+
+    Decoding a term that half the documents contain costs thousands of block
+    unpicklings; the first query with "有限公司" would pay it in every worker.
+    A `hot-<segment>.npz` file holds those arrays ready to load (segments never
+    change, so the file stays valid until the segment is merged away).
+    """
+    written, live = 0, set()
+    for reader, _offset in searcher.reader().leaf_readers():
+        doccount = reader.doc_count_all()
+        segid = reader.segment().segment_id()
+        live.add(f"hot-{segid}.npz")
+        if doccount < HOT_MIN_DOCS or (index_dir / f"hot-{segid}.npz").exists():
+            continue
+        threshold = max(HOT_MIN_TERM_DOCS, int(doccount * HOT_FRACTION))
+        arrays = {}
+        for fieldname in TERM_FIELDS:
+            for btext, info in reader.iter_field(fieldname):
+                if info.doc_frequency() >= threshold:
+                    key = f"{fieldname}|{btext.decode('utf-8')}"
+                    arrays[key] = _read_postings(reader, fieldname, btext)
+        tmp = index_dir / f".hot-{segid}.npz"
+        with open(tmp, "wb") as handle:
+            np.savez(handle, **arrays)
+        tmp.rename(index_dir / f"hot-{segid}.npz")
+        written += len(arrays)
+    for path in index_dir.glob("hot-*.npz"):
+        if path.name not in live:
+            path.unlink(missing_ok=True)
+    return written
 
 
 def _read_column(reader, name: str, doccount: int) -> np.ndarray:
@@ -129,12 +167,16 @@ class Answer:
 class Snapshot:
     """An open searcher with its segments' columns and caches, for one index generation."""
 
-    def __init__(self, searcher) -> None:
+    def __init__(self, searcher, index_dir: Path | None = None) -> None:
         self.searcher = searcher
+        self._hot = {}
         self.leaves = []  # (reader, offset, doccount, segid)
         for reader, offset in searcher.reader().leaf_readers():
             segment = reader.segment()
             self.leaves.append((reader, offset, reader.doc_count_all(), segment.segment_id()))
+            hot = index_dir / f"hot-{segment.segment_id()}.npz" if index_dir else None
+            if hot is not None and hot.exists():
+                self._hot[segment.segment_id()] = np.load(hot)
         self.doccount = sum(leaf[2] for leaf in self.leaves)
         self.columns = {name: self._column(name) for name in COLUMNS}
         self.live = np.ones(self.doccount, dtype=bool)
@@ -170,7 +212,11 @@ class Snapshot:
             key = (segid, fieldname, btext)
             docs = POSTINGS.get(key)
             if docs is None:
-                docs = _read_postings(reader, fieldname, btext)
+                hot, name = self._hot.get(segid), f"{fieldname}|{text}"
+                if hot is not None and name in hot.files:
+                    docs = hot[name]
+                else:
+                    docs = _read_postings(reader, fieldname, btext)
                 POSTINGS.put(key, docs)
             parts.append(docs + offset if offset else docs)
         if not parts:
@@ -377,8 +423,15 @@ def _raise(vector: np.ndarray, docs: np.ndarray, score: float) -> None:
 
 
 def _counts(values: np.ndarray) -> list[tuple[int, int]]:
+    """(value, count) pairs, the most frequent first (bincount: no sort of the matches)."""
     if not len(values):
         return []
-    uniques, counts = np.unique(values, return_counts=True)
+    low, high = int(values.min()), int(values.max())
+    if high - low < 2_000_000:
+        counts = np.bincount(values - low)
+        present = np.flatnonzero(counts)
+        uniques, counts = present + low, counts[present]
+    else:
+        uniques, counts = np.unique(values, return_counts=True)
     order = np.argsort(-counts, kind="stable")
     return [(int(uniques[i]), int(counts[i])) for i in order]

@@ -28,7 +28,7 @@ from whoosh.index import LockError
 from service.core.db import db
 from service.register.models import Decision
 from service.search.documents import day_number, document, indexable_query, make_schema
-from service.search.engine import MAX_RESULTS, Snapshot
+from service.search.engine import MAX_RESULTS, Snapshot, save_hot_postings
 from service.search.interface import CheckReport, SearchRequest, SearchResults
 from service.search.models import SearchOutbox
 
@@ -94,7 +94,7 @@ class WhooshSearch:
         with self._read_lock:
             if self._snapshot is None or self._snapshot_key != key:
                 ix = ix or whoosh_index.open_dir(path)
-                self._snapshot = Snapshot(ix.searcher())
+                self._snapshot = Snapshot(ix.searcher(), path)
                 self._snapshot_key = key
             return self._snapshot
 
@@ -209,6 +209,8 @@ class WhooshSearch:
             writer.cancel()
             raise
         writer.commit()
+        with new.searcher() as searcher:
+            save_hot_postings(path, searcher)
         if progress:
             progress(count, total)
         return count

@@ -6,6 +6,7 @@ import contextlib
 import threading
 from datetime import UTC, date, datetime, time, timedelta
 
+import numpy as np
 from sqlalchemy import func, select
 
 from service.core import clock
@@ -228,4 +229,28 @@ def test_null_backend_answers_unavailable(ctx, tmp_path):
         results = get_search().search(SearchRequest(q="任何", today=clock.today()))
         assert not results.available
         assert results.ids == []
+    close_app(app)
+
+
+def test_hot_postings_file_gives_the_same_answers(ctx, tmp_path, monkeypatch):
+    from service.search import engine
+
+    app = make_test_app(ctx.config["DATABASE_URL"], tmp_path, SEARCH_APPLY_AFTER_COMMIT=False)
+    with app.app_context():
+        subject = make_subject("热词缓存测试有限公司")
+        for _ in range(3):
+            make_decision(subject, decided_on=clock.today() - timedelta(days=3))
+        db.session.commit()
+        search = get_search()
+        search.reindex()
+        plain = found("有限公司 运动鞋", clock.today())
+        monkeypatch.setattr(engine, "HOT_MIN_DOCS", 1)
+        monkeypatch.setattr(engine, "HOT_FRACTION", 0.0)
+        monkeypatch.setattr(engine, "HOT_MIN_TERM_DOCS", 2)
+        engine.POSTINGS.__init__(engine.POSTINGS.max_bytes)  # forget decoded postings
+        search.reindex()
+        hot = list(search.current_dir().glob("hot-*.npz"))
+        assert hot
+        assert "name_bigrams|有限" in np.load(hot[0]).files
+        assert found("有限公司 运动鞋", clock.today()) == plain
     close_app(app)
