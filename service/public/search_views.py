@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -23,6 +23,7 @@ from service.register.models import Authority, Decision
 from service.register.queries import disclosed_on
 from service.register.schemas import PENALTY_CATEGORIES, VIOLATION_TYPES
 from service.search.analysis import normalise, query_words
+from service.search.applier import applier_for
 from service.search.engine import MAX_RESULTS, Filters
 from service.search.interface import SORTS, SearchRequest, get_search
 
@@ -192,6 +193,15 @@ def facet_options(facets: dict) -> dict[str, list[tuple[str, str, int]]]:
                 rows.append((value, label, count))
         options[name] = rows
     return options
+
+
+@bp.before_app_request
+def _start_applier() -> None:
+    """Each web process runs the outbox applier, so rows left by others are applied too."""
+    config = current_app.config
+    if (config.get("SEARCH_BACKEND") == "whoosh" and config.get("SEARCH_APPLY_AFTER_COMMIT", True)
+            and not current_app.testing):  # tests wake it by committing, never by timer
+        applier_for(current_app._get_current_object()).start()
 
 
 @bp.get("/search")

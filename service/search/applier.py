@@ -10,6 +10,7 @@ them and writing a document twice is harmless.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 
@@ -45,7 +46,8 @@ class Applier:
         if self._thread is not None:
             self._thread.join(timeout)
 
-    def wake(self) -> None:
+    def start(self) -> None:
+        """Run the thread (idle until woken, with a pass every 30 s for rows left behind)."""
         if self._stopped:
             return
         with self._lock:
@@ -53,8 +55,17 @@ class Applier:
                 self._thread = threading.Thread(target=self._run, name="search-applier",
                                                 daemon=True)
                 self._thread.start()
+                atexit.register(self.drain)
+
+    def wake(self) -> None:
+        self.start()
         self.idle.clear()
         self._wake.set()
+
+    def drain(self, timeout: float = 30.0) -> None:
+        """At exit (a CLI import, say), let the rows just committed reach the index."""
+        if not self.idle.is_set() and self._thread is not None and self._thread.is_alive():
+            self.idle.wait(timeout)
 
     def _run(self) -> None:
         while True:

@@ -102,6 +102,8 @@ def save_hot_postings(index_dir: Path, searcher) -> int:
     written, live = 0, set()
     for reader, _offset in searcher.reader().leaf_readers():
         doccount = reader.doc_count_all()
+        if reader.segment() is None:  # an empty index
+            continue
         segid = reader.segment().segment_id()
         live.add(f"hot-{segid}.npz")
         if doccount < HOT_MIN_DOCS or (index_dir / f"hot-{segid}.npz").exists():
@@ -173,6 +175,8 @@ class Snapshot:
         self.leaves = []  # (reader, offset, doccount, segid)
         for reader, offset in searcher.reader().leaf_readers():
             segment = reader.segment()
+            if segment is None:  # an empty index
+                continue
             self.leaves.append((reader, offset, reader.doc_count_all(), segment.segment_id()))
             hot = index_dir / f"hot-{segment.segment_id()}.npz" if index_dir else None
             if hot is not None and hot.exists():

@@ -47,6 +47,7 @@ class WhooshSearch:
         self.root = Path(index_dir)
         self._snapshot: Snapshot | None = None
         self._snapshot_key = None
+        self._retired: list[tuple[float, Snapshot]] = []
         self._read_lock = threading.Lock()
         self._write_lock = threading.RLock()  # one writer per process; the file lock across
 
@@ -94,9 +95,19 @@ class WhooshSearch:
         with self._read_lock:
             if self._snapshot is None or self._snapshot_key != key:
                 ix = ix or whoosh_index.open_dir(path)
+                if self._snapshot is not None:
+                    self._retire(self._snapshot)
                 self._snapshot = Snapshot(ix.searcher(), path)
                 self._snapshot_key = key
             return self._snapshot
+
+    def _retire(self, snapshot: Snapshot) -> None:
+        """Close searchers replaced over a minute ago (no search takes that long)."""
+        now = time.monotonic()
+        self._retired.append((now, snapshot))
+        while self._retired and now - self._retired[0][0] > 60:
+            _at, old = self._retired.pop(0)
+            old.searcher.close()
 
     def search(self, request: SearchRequest) -> SearchResults:
         query = request.query
