@@ -28,9 +28,10 @@ from whoosh.index import LockError
 from service.core.db import db
 from service.register.models import Decision
 from service.search.documents import day_number, document, indexable_query, make_schema
-from service.search.engine import MAX_RESULTS, Snapshot, save_hot_postings
+from service.search.engine import MAX_RESULTS, Snapshot
 from service.search.interface import CheckReport, SearchRequest, SearchResults
 from service.search.models import SearchOutbox
+from service.search.postings import save_hot_postings
 
 log = logging.getLogger(__name__)
 CURRENT = "current"

@@ -233,7 +233,7 @@ def test_null_backend_answers_unavailable(ctx, tmp_path):
 
 
 def test_hot_postings_file_gives_the_same_answers(ctx, tmp_path, monkeypatch):
-    from service.search import engine
+    from service.search import postings
 
     app = make_test_app(ctx.config["DATABASE_URL"], tmp_path, SEARCH_APPLY_AFTER_COMMIT=False)
     with app.app_context():
@@ -244,10 +244,10 @@ def test_hot_postings_file_gives_the_same_answers(ctx, tmp_path, monkeypatch):
         search = get_search()
         search.reindex()
         plain = found("有限公司 运动鞋", clock.today())
-        monkeypatch.setattr(engine, "HOT_MIN_DOCS", 1)
-        monkeypatch.setattr(engine, "HOT_FRACTION", 0.0)
-        monkeypatch.setattr(engine, "HOT_MIN_TERM_DOCS", 2)
-        engine.POSTINGS.__init__(engine.POSTINGS.max_bytes)  # forget decoded postings
+        monkeypatch.setattr(postings, "HOT_MIN_DOCS", 1)
+        monkeypatch.setattr(postings, "HOT_FRACTION", 0.0)
+        monkeypatch.setattr(postings, "HOT_MIN_TERM_DOCS", 2)
+        postings.POSTINGS.__init__(postings.POSTINGS.max_bytes)  # forget decoded postings
         search.reindex()
         hot = list(search.current_dir().glob("hot-*.npz"))
         assert hot
