@@ -1,0 +1,236 @@
+"""Who is calling the bank API: API keys, scopes and per-client rate limits.
+
+`require_client(scope)` guards a view: it reads `Authorization: Bearer <key>`
+(or `X-API-Key`), checks the key with `accounts.keys.authenticate_key`, counts
+the request against the client's rate limit (Flask-Limiter, one budget per
+client over the whole API) and then checks the scope. The view finds the
+caller in `g.api_client` (a `ClientIdentity`).
+
+Keys are checked against the database at most every
+`BANK_API_AUTH_CACHE_SECONDS` (default 5) per worker process: a successful
+lookup is cached in-process by the SHA-256 of the presented key. A rotated or
+revoked key therefore stops working within that many seconds in every worker.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import threading
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import ClassVar
+
+from flask import Flask, current_app, g, request
+from flask_limiter import Limiter
+from flask_limiter.errors import RateLimitExceeded
+from limits import parse as parse_limit
+from limits.storage import MemoryStorage
+from sqlalchemy import update
+
+from service.accounts.keys import authenticate_key
+from service.accounts.models import ApiClient
+from service.core.clock import now
+from service.core.config import ConfigError
+from service.core.db import db, transactional
+from service.core.errors import ApiError, problem_response
+
+DEFAULT_RATE_LIMIT = "600/minute"
+LAST_USED_PRECISION = timedelta(seconds=60)  # last_used_at is written at most once a minute
+
+
+@dataclass(frozen=True)
+class ClientIdentity:
+    """The authenticated caller, detached from the database session."""
+
+    id: int
+    name: str
+    institution: str | None
+    scopes: frozenset[str]
+    rate_limit: str | None
+
+    @classmethod
+    def of(cls, client: ApiClient) -> ClientIdentity:
+        return cls(client.id, client.name, client.institution, frozenset(client.scopes or ()),
+                   client.rate_limit)
+
+
+class LocalMemoryStorage(MemoryStorage):
+    """limits' memory storage without its expiry thread (`localmemory://`).
+
+    The stock storage starts a new `threading.Timer` on nearly every hit to
+    purge expired counters, which costs more than the rest of a check under
+    load. Expired counters are already dropped when read; with one counter per
+    client there is nothing else to purge.
+    """
+
+    STORAGE_SCHEME: ClassVar[list[str]] = ["localmemory"]
+
+    def _MemoryStorage__schedule_expiry(self) -> None:  # noqa: N802 (overrides a private name)
+        return None
+
+
+def _client_key() -> str:
+    return f"client:{g.api_client.id}"
+
+
+def _client_limit() -> str:
+    return g.api_client.rate_limit or current_app.config["BANK_API_RATE_LIMIT"]
+
+
+limiter = Limiter(key_func=_client_key, headers_enabled=True, strategy="fixed-window")
+_client_limit_decorator = limiter.shared_limit(_client_limit, scope="bank_api")
+
+
+def init_auth(app: Flask) -> None:
+    """Configure and check the rate limits; Redis when REDIS_URL is set, memory otherwise."""
+    app.config.setdefault("BANK_API_RATE_LIMIT",
+                          os.environ.get("BANK_API_RATE_LIMIT", DEFAULT_RATE_LIMIT))
+    app.config.setdefault("BANK_API_AUTH_CACHE_SECONDS",
+                          os.environ.get("BANK_API_AUTH_CACHE_SECONDS", "5"))
+    try:
+        ttl = float(app.config["BANK_API_AUTH_CACHE_SECONDS"])
+    except ValueError:
+        ttl = -1
+    if not 0 <= ttl <= 60:
+        raise ConfigError("BANK_API_AUTH_CACHE_SECONDS must be a number of seconds from 0 to 60 "
+                          "(how long a revoked key may still work)")
+    app.config.setdefault("RATELIMIT_STORAGE_URI",
+                          app.config.get("REDIS_URL") or "localmemory://")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    try:
+        parse_limit(app.config["BANK_API_RATE_LIMIT"])
+    except ValueError as exc:
+        raise ConfigError(f"BANK_API_RATE_LIMIT={app.config['BANK_API_RATE_LIMIT']!r}: "
+                          'write it like "600/minute" or "20/second"') from exc
+    app.extensions["bank_api_auth"] = KeyCache()
+    limiter.init_app(app)
+
+
+class KeyCache:
+    """Authenticated keys per process for a few seconds; last_used_at writes per minute."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._keys: dict[str, tuple[float, ClientIdentity]] = {}
+        self._touched: dict[int, float] = {}
+
+    def get(self, digest: str, ttl: float) -> ClientIdentity | None:
+        found = self._keys.get(digest)
+        if found is None or time.monotonic() - found[0] >= ttl:
+            return None
+        return found[1]
+
+    def put(self, digest: str, identity: ClientIdentity) -> None:
+        with self._lock:
+            if len(self._keys) > 10_000:
+                self._keys.clear()
+            self._keys[digest] = (time.monotonic(), identity)
+
+    def should_touch(self, client_id: int) -> bool:
+        last = self._touched.get(client_id)
+        moment = time.monotonic()
+        if last is not None and moment - last < LAST_USED_PRECISION.total_seconds():
+            return False
+        self._touched[client_id] = moment
+        return True
+
+
+def presented_key() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, credentials = header.partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        return credentials.strip()
+    return request.headers.get("X-API-Key", "").strip() or None
+
+
+def _unauthenticated(detail: str) -> ApiError:
+    return ApiError(401, "unauthenticated", detail,
+                    headers={"WWW-Authenticate": 'Bearer realm="bank_api"'})
+
+
+def authenticate() -> ClientIdentity:
+    """The caller of this request, or a 401 problem."""
+    key = presented_key()
+    if key is None:
+        raise _unauthenticated("send your API key as 'Authorization: Bearer <key>' "
+                               "or in the X-API-Key header")
+    cache: KeyCache = current_app.extensions["bank_api_auth"]
+    ttl = float(current_app.config["BANK_API_AUTH_CACHE_SECONDS"])
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    identity = cache.get(digest, ttl) if ttl > 0 else None
+    if identity is None:
+        client = authenticate_key(key)
+        if client is None:
+            raise _unauthenticated("the API key is unknown, rotated or revoked")
+        identity = ClientIdentity.of(client)
+        if ttl > 0:
+            cache.put(digest, identity)
+    if cache.should_touch(identity.id):
+        db.session.execute(update(ApiClient).where(ApiClient.id == identity.id)
+                           .values(last_used_at=now()))
+    return identity
+
+
+def require_client(scope: str):
+    """Guard a view: a valid key, within its rate limit, holding `scope`.
+
+    The limit is counted before the scope is checked, so even a 403 carries
+    the rate-limit headers and uses up the budget. The view runs inside one
+    transaction, committed when it returns and rolled back when it raises.
+    """
+
+    def decorator(view):
+        @functools.wraps(view)
+        def scoped(*args, **kwargs):
+            if scope not in g.api_client.scopes:
+                raise ApiError(403, "insufficient_scope",
+                               f"this API key lacks the '{scope}' scope; ask the service "
+                               "operator to grant it", headers={
+                                   "WWW-Authenticate":
+                                       f'Bearer realm="bank_api", error="insufficient_scope", '
+                                       f'scope="{scope}"'})
+            return view(*args, **kwargs)
+
+        limited = _client_limit_decorator(scoped)
+
+        @functools.wraps(view)
+        @transactional  # one commit per request: last_used_at, the query log, the answer
+        def guarded(*args, **kwargs):
+            g.api_client = authenticate()
+            return limited(*args, **kwargs)
+
+        guarded.required_scope = scope
+        return guarded
+
+    return decorator
+
+
+def rate_limited(exc: RateLimitExceeded):
+    return problem_response(ApiError(
+        429, "rate_limited",
+        f"rate limit of {exc.limit.limit} exceeded for this API client; "
+        "wait until the time in Retry-After"))
+
+
+def start_timer() -> None:
+    g.bank_started = time.perf_counter()
+
+
+def add_standard_headers(response):
+    """IETF RateLimit-* headers (draft-ietf-httpapi-ratelimit-headers) beside X-RateLimit-*,
+    and Server-Timing (the time spent in the app, for the bank's own monitoring)."""
+    if "bank_started" in g:
+        spent = (time.perf_counter() - g.bank_started) * 1000
+        response.headers["Server-Timing"] = f"app;dur={spent:.1f}"
+    current = limiter.current_limit
+    if current is not None:
+        window = current.limit.get_expiry()
+        response.headers["RateLimit-Limit"] = str(current.limit.amount)
+        response.headers["RateLimit-Remaining"] = str(current.remaining)
+        response.headers["RateLimit-Reset"] = str(max(0, int(current.reset_at - time.time())))
+        response.headers["RateLimit-Policy"] = f"{current.limit.amount};w={window}"
+    return response
+

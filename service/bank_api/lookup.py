@@ -1,0 +1,136 @@
+"""Find a subject by name for banks that lack the code: exact, suffix variant, then similar.
+
+Names are compared by `register.names.name_key` (full/half-width, brackets,
+spaces, Latin case) and then by their *core*: the name without the legal-form
+suffix (有限公司, 有限责任公司, 股份有限公司, (集团)...). Candidates come from
+indexed queries on `subjects.name_key` (an equality list and a prefix range);
+only when those find nothing alike, a substring scan of the name without its
+leading region (北京市...) runs. Similarity is the Dice coefficient of
+character bigrams, computed in Python: the same on SQLite and PostgreSQL.
+
+Prefix ranges compare code points, which matches the `C`/`C.UTF-8` collation
+the service's PostgreSQL databases use and SQLite's BINARY collation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import bindparam, select
+
+from service.bank_api.prepared import Prepared, current_connection
+from service.lists.queries import SubjectStatus, subject_statuses
+from service.register.models import PartyKind, Subject
+from service.register.names import name_key
+
+LEGAL_FORMS = ("股份有限公司", "有限责任公司", "有限公司", "股份公司", "公司")
+GROUP_MARKS = ("(集团)", "集团")
+_REGION = re.compile(r"^.{1,6}?[省市区县]")
+PREFIX_CHARS = 4
+MAX_CANDIDATES = 150  # per candidate query
+MIN_SCORE = 0.35
+_TOP = "\U0010ffff"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    subject_id: int
+    uscc: str | None
+    name: str
+    score: float
+    match: str  # exact / suffix_variant / similar
+    reason: str
+    standing: SubjectStatus
+
+
+def core_of(key: str) -> str:
+    """The normalised name without its legal-form suffix and group mark."""
+    for form in LEGAL_FORMS:  # longest first: the first that fits is the suffix
+        if key.endswith(form):
+            key = key[: -len(form)] or key
+            break
+    for mark in GROUP_MARKS:
+        if key.endswith(mark) and len(key) > len(mark):
+            return key[: -len(mark)]
+    return key
+
+
+def suffix_variants(core: str) -> list[str]:
+    """Every spelling of `core` with a common legal-form suffix (有限公司 ↔ 有限责任公司...)."""
+    return [core + group + form for group in ("", *GROUP_MARKS) for form in ("", *LEGAL_FORMS)]
+
+
+def similarity(a: str, b: str) -> float:
+    """Dice coefficient of character bigrams (Chinese names are short: bigrams beat trigrams)."""
+    if a == b:
+        return 1.0
+    grams_a = {a[i:i + 2] for i in range(len(a) - 1)} or {a}
+    grams_b = {b[i:i + 2] for i in range(len(b) - 1)} or {b}
+    return 2 * len(grams_a & grams_b) / (len(grams_a) + len(grams_b))
+
+
+def _candidates(*where) -> Prepared:
+    return Prepared(select(Subject.id, Subject.uscc, Subject.name, Subject.name_key)
+                    .where(Subject.kind != PartyKind.PERSON, *where).limit(MAX_CANDIDATES))
+
+
+_VARIANT_NAMES = tuple(f"v{i}" for i in range(len(suffix_variants(""))))
+_BY_VARIANT = _candidates(Subject.name_key.in_([bindparam(n, value="") for n in _VARIANT_NAMES]))
+_BY_PREFIX = _candidates(Subject.name_key >= bindparam("low", value=""),
+                         Subject.name_key < bindparam("high", value=""))
+_BY_PART = _candidates(Subject.name_key.like(bindparam("pattern", value=""), escape="/"))
+
+
+@dataclass(frozen=True)
+class _Row:
+    id: int
+    uscc: str | None
+    name: str
+    name_key: str
+
+
+def _rows(statement: Prepared, connection, **params) -> list[_Row]:
+    return [_Row(*row) for row in statement.rows(connection, **params)]
+
+
+def _scored(key: str, core: str, rows) -> dict[int, tuple]:
+    scored = {}
+    for row in rows:
+        if row.name_key == key:
+            scored[row.id] = (row, 1.0, "exact", "same name after normalisation "
+                              "(full/half-width, brackets, spaces)")
+        elif core_of(row.name_key) == core:
+            scored[row.id] = (row, 0.95, "suffix_variant",
+                              "same name with another legal-form suffix (有限公司/有限责任公司…)")
+        else:
+            score = round(similarity(core, core_of(row.name_key)), 3)
+            if score >= MIN_SCORE:
+                scored[row.id] = (row, score, "similar",
+                                  f"similar name: {score:.0%} of character pairs shared")
+    return scored
+
+
+def lookup_name(name: str, as_of: date, *, limit: int = 10) -> tuple[str, list[Candidate]]:
+    """The normalised name and the subjects with something on record that match it, best first."""
+    key = name_key(name)
+    core = core_of(key)
+    connection = current_connection()
+    variants = dict(zip(_VARIANT_NAMES, suffix_variants(core), strict=True))
+    scored = _scored(key, core, _rows(_BY_VARIANT, connection, **variants))
+    prefix = core[:PREFIX_CHARS]
+    more = _scored(key, core, _rows(_BY_PREFIX, connection, low=prefix, high=prefix + _TOP))
+    scored.update({k: v for k, v in more.items() if k not in scored})
+    if not any(s[1] >= 0.6 for s in scored.values()):
+        body = _REGION.sub("", core) or core
+        if len(body) >= 2:
+            escaped = body.replace("/", "//").replace("%", "/%").replace("_", "/_")
+            more = _scored(key, core, _rows(_BY_PART, connection, pattern=f"%{escaped}%"))
+            scored.update({k: v for k, v in more.items() if k not in scored})
+    best = sorted(scored.values(), key=lambda s: (-s[1], s[0].name_key))[: limit * 3]
+    standing = subject_statuses([s[0].id for s in best], as_of)
+    found = [Candidate(row.id, row.uscc, row.name, score, match, reason, standing[row.id])
+             for row, score, match, reason in best
+             if standing[row.id].status != "nothing_on_record"]
+    return key, found[:limit]

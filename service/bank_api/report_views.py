@@ -1,0 +1,123 @@
+"""Credit report endpoints: issue (scope report), fetch, verify (public), the public keys."""
+
+from __future__ import annotations
+
+from flask import g, request, url_for
+
+from service.bank_api import bp
+from service.bank_api.auth import require_client
+from service.bank_api.monitor_openapi import register
+from service.bank_api.monitor_schemas import (
+    ReportAnswerSchema,
+    ReportKeysQuerySchema,
+    ReportKeysSchema,
+    ReportRequestSchema,
+    VerifyAnswerSchema,
+    VerifyQuerySchema,
+    VerifyRequestSchema,
+)
+from service.bank_api.querylog import LoggedQuery, log_queries
+from service.bank_api.reports import (
+    IdempotencyConflict,
+    find_report,
+    issue_report,
+    published_keys,
+    report_document,
+    verify_report,
+)
+from service.bank_api.schemas import load_args
+from service.core.actors import Actor
+from service.core.clock import now, today
+from service.core.db import transactional
+from service.core.errors import ApiError
+from service.register.identifiers import check_uscc, clean_code
+
+register()
+
+
+def report_answer(report) -> dict:
+    return ReportAnswerSchema().dump({
+        "number": report.number,
+        "html_url": url_for("reports_site.report_page", number=report.number, _external=True),
+        "verify_url": url_for("reports_site.verify_page", number=report.number, _external=True),
+        **report_document(report)})
+
+
+@bp.post("/reports")
+@require_client("report")
+def create_report():
+    """Issue a signed credit report (信用报告) on one code; Idempotency-Key makes it repeatable."""
+    args = load_args(ReportRequestSchema(), request.get_json(silent=True) or {})
+    problem = check_uscc(args["uscc"])
+    if problem is not None:
+        raise ApiError(400, f"uscc_{problem.code}",
+                       f"invalid 统一社会信用代码: {problem.message}",
+                       errors={"uscc": [problem.message]})
+    key = request.headers.get("Idempotency-Key", "").strip() or None
+    if key is not None and len(key) > 100:
+        raise ApiError(400, "invalid_idempotency_key", "Idempotency-Key: at most 100 characters")
+    client = g.api_client
+    try:
+        report, created = issue_report(
+            client.id, client.institution or client.name, clean_code(args["uscc"]),
+            as_of=args.get("as_of") or today(), actor=Actor("client", client.id, client.name),
+            now=now(), idempotency_key=key)
+    except IdempotencyConflict as exc:
+        raise ApiError(422, "idempotency_key_reused", str(exc)) from exc
+    if created:
+        content = report_document(report)["report"]
+        log_queries(client.id, "report", [LoggedQuery(
+            report.uscc, content["status"], subject_id=report.subject_id,
+            answer={"report_number": report.number, "black": len(content["blacklist"]),
+                    "red": len(content["red_list"]),
+                    "penalties": content["penalties"]["count"]})],
+            as_of=report.as_of, data_version=report.data_version, now=now())
+    # A replay answers exactly as the first time (status included), and says it is one.
+    return report_answer(report), 201, ({} if created else {"Idempotent-Replayed": "true"})
+
+
+@bp.get("/reports/<number>")
+@require_client("report")
+def get_report(number: str):
+    """A report this client was issued, as it was issued."""
+    report = find_report(number)
+    if report is None or report.client_id != g.api_client.id:
+        raise ApiError(404, "report_not_found", "this client was issued no report by that number")
+    return report_answer(report)
+
+
+def _verification(number: str, result) -> dict:
+    report = result.report
+    return VerifyAnswerSchema().dump({
+        "number": report.number if report else number.strip(),
+        "result": result.result, "genuine": result.is_genuine, "detail": result.detail,
+        "issued_at": report.created_at if report else None,
+        "uscc": report.uscc if report else None, "as_of": report.as_of if report else None})
+
+
+@bp.get("/reports/verify")
+@transactional
+def verify_by_signature():
+    """Public: is this report number genuine, and (optionally) is this its signature?"""
+    args = load_args(VerifyQuerySchema(), request.args)
+    return _verification(args["number"], verify_report(args["number"],
+                                                       signature=args.get("signature")))
+
+
+@bp.post("/reports/verify")
+@transactional
+def verify_by_content():
+    """Public: is this report number genuine, and is this content unaltered?"""
+    args = load_args(VerifyRequestSchema(), request.get_json(silent=True) or {})
+    return _verification(args["number"], verify_report(
+        args["number"], content=args.get("report"), signature=args.get("signature")))
+
+
+@bp.get("/reports/keys")
+@transactional
+def report_keys():
+    """Public: the Ed25519 public keys that verify reports, rotated-out keys included."""
+    key_id = load_args(ReportKeysQuerySchema(), request.args).get("key_id")
+    return ReportKeysSchema().dump({"keys": [
+        {"key_id": k.key_id, "algorithm": k.algorithm, "public_key": k.public_key,
+         "created_at": k.created_at} for k in published_keys(key_id)]})

@@ -1,0 +1,101 @@
+"""Name lookup: exact after normalisation, suffix variants, similar names; only on-record."""
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from service.bank_api.lookup import core_of, similarity, suffix_variants
+from service.bank_api.models import BankQuery
+from tests.factories import make_decision, make_entry, make_person, make_subject
+
+
+@pytest.fixture
+def companies(session):
+    star = make_subject("北京市星汇箱包有限公司")
+    make_decision(star, decided_on=date(2026, 6, 1))
+    group = make_subject("上海耀君（集团）股份有限公司")
+    make_entry(group, starts_on=date(2026, 2, 1))
+    clean = make_subject("北京市星汇箱包制品有限公司")  # nothing on record: never returned
+    person = make_person("星汇箱包")  # a natural person: never returned by a name lookup
+    make_decision(person, decided_on=date(2026, 6, 1))
+    session.commit()
+    return star, group, clean
+
+
+def _lookup(api, name, **params):
+    response = api.get("/api/v1/lookup", query_string={"name": name, **params})
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def test_exact_name_after_normalisation(api, companies):
+    star = companies[0]
+    body = _lookup(api, " 北京市星汇箱包 有限公司 ")
+    assert body["exact"] is True
+    assert body["normalised"] == "北京市星汇箱包有限公司"
+    top = body["candidates"][0]
+    assert (top["uscc"], top["score"], top["match"]) == (star.uscc, 1.0, "exact")
+    assert top["status"] == "disclosed_penalties"
+    assert star.uscc not in [c["uscc"] for c in body["candidates"][1:]]
+
+
+def test_full_width_brackets_and_suffix_variants_match(api, companies):
+    group = companies[1]
+    for spelling in ("上海耀君(集团)股份有限公司", "上海耀君集团有限公司", "上海耀君有限责任公司"):
+        body = _lookup(api, spelling)
+        top = body["candidates"][0]
+        assert top["uscc"] == group.uscc, spelling
+        assert top["status"] == "blacklisted"
+    assert _lookup(api, "上海耀君(集团)股份有限公司")["candidates"][0]["match"] == "exact"
+    variant = _lookup(api, "上海耀君有限责任公司")["candidates"][0]
+    assert variant["match"] == "suffix_variant"
+    assert "有限公司" in variant["reason"]
+
+
+def test_similar_names_are_ranked_with_a_reason(api, companies):
+    star = companies[0]
+    body = _lookup(api, "星汇箱包公司")  # no region, another suffix
+    assert body["exact"] is False
+    top = body["candidates"][0]
+    assert top["uscc"] == star.uscc
+    assert top["match"] == "similar"
+    assert 0.35 <= top["score"] < 1
+    assert "similar name" in top["reason"]
+
+
+def test_subjects_with_nothing_on_record_and_persons_are_never_returned(api, companies):
+    clean = companies[2]
+    body = _lookup(api, "北京市星汇箱包制品有限公司")
+    assert clean.uscc not in [c["uscc"] for c in body["candidates"]]
+    assert all(c["uscc"] for c in body["candidates"])  # no natural person (they have no code)
+    assert body["exact"] is False
+
+
+def test_lookup_as_of_and_log(api, companies, session):
+    body = _lookup(api, "北京市星汇箱包有限公司", as_of="2026-05-01")
+    assert body["candidates"] == []  # the decision was not yet taken
+    row = session.scalars(select(BankQuery).where(BankQuery.kind == "lookup")).one()
+    assert (row.query, row.status, row.as_of) == ("北京市星汇箱包有限公司", "no_match",
+                                                   date(2026, 5, 1))
+    _lookup(api, "北京市星汇箱包有限公司")
+    row = session.scalars(select(BankQuery).where(BankQuery.kind == "lookup")
+                          .order_by(BankQuery.id.desc())).first()
+    assert (row.status, row.subject_id) == ("exact", companies[0].id)
+
+
+@pytest.mark.parametrize("params", [{}, {"name": "星"}, {"name": "星汇", "limit": 0},
+                                    {"name": "星汇", "limit": "many"}])
+def test_bad_lookup_is_400(api, params):
+    response = api.get("/api/v1/lookup", query_string=params)
+    assert response.status_code == 400
+    assert response.get_json()["code"] == "invalid_request"
+
+
+def test_name_helpers():
+    assert core_of("北京星辰(集团)有限公司") == "北京星辰"
+    assert core_of("有限公司") == "有限公司"
+    assert "北京星辰有限责任公司" in suffix_variants("北京星辰")
+    assert similarity("北京星辰", "北京星辰") == 1.0
+    assert similarity("北京星辰", "上海耀君") == 0.0
+    assert 0 < similarity("北京星辰贸易", "星辰贸易") < 1

@@ -1,0 +1,164 @@
+"""The watch list, changes feed, webhook and deliveries endpoints, through the test client."""
+
+from datetime import date
+
+from sqlalchemy import select
+
+from service.audit.models import AuditEvent
+from service.bank_api.models import BankQuery
+from service.bank_api.watch_models import WebhookDelivery
+from service.bank_api.webhooks import deliver_webhooks, verify_signature
+from service.core import clock
+from service.core.actors import Actor
+from service.register.operations import publish_decision, revoke_decision
+from tests.bank_watch.receiver import Receiver
+from tests.factories import make_decision, make_subject, make_uscc
+
+ACTOR = Actor.system("test")
+
+
+def publish_for(session, subject, **kw):
+    decision = make_decision(subject, decided_on=kw.pop("decided_on", date(2026, 6, 20)),
+                             published=False, **kw)
+    publish_decision(decision, actor=ACTOR, now=clock.now(), today=clock.today())
+    session.commit()
+    return decision
+
+
+def test_watching_reports_each_code_on_its_own(bank, session):
+    good, other = make_uscc(), make_uscc()
+    response = bank.put("/api/v1/watchlist", json={"codes": [
+        good, good.lower(), other[:-1] + ("0" if other[-1] != "0" else "1"), "123", other]})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert [i["result"] for i in body["items"]] == [
+        "added", "already_watched", "invalid", "invalid", "added"]
+    assert body["items"][2]["error"]["code"] == "uscc_bad_check_character"
+    assert body["items"][3]["error"]["code"] == "uscc_bad_length"
+    assert body["items"][1]["uscc"] == good
+    assert (body["count"], body["changed"], body["invalid"], body["watching"]) == (5, 2, 2, 2)
+
+    listed = bank.get("/api/v1/watchlist").get_json()
+    assert [w["uscc"] for w in listed["items"]] == [good, other]
+    assert listed["next_after"] is None
+
+    removed = bank.delete("/api/v1/watchlist", json={"codes": [good, make_uscc()]}).get_json()
+    assert [i["result"] for i in removed["items"]] == ["removed", "not_watched"]
+    assert removed["watching"] == 1
+    actions = session.scalars(select(AuditEvent.action).where(
+        AuditEvent.action.like("watch.%"))).all()
+    assert actions == ["watch.add", "watch.remove"]
+
+
+def test_the_watchlist_pages(bank):
+    codes = [make_uscc() for _ in range(5)]
+    bank.put("/api/v1/watchlist", json={"codes": codes})
+    first = bank.get("/api/v1/watchlist?limit=3").get_json()
+    second = bank.get(f"/api/v1/watchlist?limit=3&after={first['next_after']}").get_json()
+    assert [w["uscc"] for w in first["items"] + second["items"]] == codes
+    assert (first["total"], second["next_after"]) == (5, None)
+
+
+def test_a_batch_over_1000_codes_is_refused_naming_the_field(bank):
+    response = bank.put("/api/v1/watchlist", json={"codes": [make_uscc()] * 1001})
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json()
+    assert body["code"] == "batch_too_large"
+    assert "codes" in body["errors"]
+
+
+def test_monitoring_needs_the_monitor_scope(client, make_key):
+    _, key = make_key(("check",))
+    response = client.get("/api/v1/changes", headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code == 403
+    assert response.get_json()["code"] == "insufficient_scope"
+    assert client.get("/api/v1/changes").status_code == 401
+
+
+def test_the_feed_returns_changes_of_watched_codes_after_the_cursor(bank, session):
+    watched, unwatched = make_subject(), make_subject()
+    bank.put("/api/v1/watchlist", json={"codes": [watched.uscc]})
+    decision = publish_for(session, watched)
+    publish_for(session, unwatched)
+
+    page = bank.get("/api/v1/changes?cursor=0").get_json()
+    [change] = page["items"]
+    assert (change["uscc"], change["from_status"], change["to_status"]) == (
+        watched.uscc, "nothing_on_record", "disclosed_penalties")
+    assert page["next_cursor"] == change["sequence"]
+    assert page["has_more"] is False
+
+    empty = bank.get(f"/api/v1/changes?cursor={page['next_cursor']}").get_json()
+    assert (empty["items"], empty["next_cursor"]) == ([], page["next_cursor"])
+
+    revoke_decision(decision, kind="行政复议", reason="撤销", actor=ACTOR, now=clock.now(),
+                    today=clock.today())
+    session.commit()
+    later = bank.get(f"/api/v1/changes?cursor={page['next_cursor']}").get_json()
+    assert [c["to_status"] for c in later["items"]] == ["nothing_on_record"]
+    assert later["items"][0]["sequence"] > page["next_cursor"]
+
+    logged = session.scalars(select(BankQuery).where(BankQuery.kind == "changes")
+                             .order_by(BankQuery.id)).all()
+    assert [(q.query, q.status, q.subject_id) for q in logged] == [
+        (watched.uscc, "disclosed_penalties", watched.id),
+        (watched.uscc, "nothing_on_record", watched.id)]
+
+
+def test_the_feed_pages_without_skipping_or_repeating(bank, session):
+    subjects = [make_subject() for _ in range(3)]
+    bank.put("/api/v1/watchlist", json={"codes": [s.uscc for s in subjects]})
+    for subject in subjects:
+        publish_for(session, subject)
+    seen, cursor = [], 0
+    while True:
+        page = bank.get(f"/api/v1/changes?cursor={cursor}&limit=2").get_json()
+        seen += [c["uscc"] for c in page["items"]]
+        cursor = page["next_cursor"]
+        if not page["has_more"]:
+            break
+    assert seen == [s.uscc for s in subjects]
+
+
+def test_bad_feed_arguments_are_refused(bank):
+    response = bank.get("/api/v1/changes?cursor=-1&limit=9999")
+    assert response.status_code == 400
+    assert set(response.get_json()["errors"]) == {"cursor", "limit"}
+
+
+def test_webhook_set_show_deliveries_and_delete(bank, session):
+    assert bank.get("/api/v1/webhook").status_code == 404
+    refused = bank.put("/api/v1/webhook", json={"url": "http://bank.example/hook"})
+    assert refused.status_code == 400
+    assert "https" in refused.get_json()["errors"]["url"][0]
+
+    with Receiver(statuses=(500, 200)) as receiver:
+        created = bank.put("/api/v1/webhook", json={"url": receiver.url})
+        assert created.status_code == 200
+        secret = created.get_json()["secret"]
+        shown = bank.get("/api/v1/webhook").get_json()
+        assert shown["url"] == receiver.url
+        assert "secret" not in shown
+
+        subject = make_subject()
+        bank.put("/api/v1/watchlist", json={"codes": [subject.uscc]})
+        publish_for(session, subject)
+        deliver_webhooks(clock=clock.now, commit=session.commit)
+
+        [failed] = bank.get("/api/v1/webhook/deliveries").get_json()["items"]
+        assert (failed["status"], failed["attempts"], failed["last_status_code"]) == (
+            "pending", 1, 500)
+        assert failed["next_attempt_at"] is not None
+
+        delivery = session.scalar(select(WebhookDelivery))
+        later = delivery.next_attempt_at
+        deliver_webhooks(clock=lambda: later, commit=session.commit)
+        [done] = bank.get("/api/v1/webhook/deliveries?status=delivered").get_json()["items"]
+        assert (done["attempts"], done["change_count"]) == (2, 1)
+        headers, body = receiver.requests[-1]
+        assert verify_signature(secret, headers, body, now=later.timestamp())
+
+    assert bank.delete("/api/v1/webhook").status_code == 204
+    assert bank.get("/api/v1/webhook").status_code == 404
+    assert session.scalar(select(WebhookDelivery)) is None
