@@ -45,7 +45,9 @@ def _init_extensions(app: Flask) -> None:
     init_monitoring(app)
     init_webhooks(app)
     init_reports(app)
-    import service.search.applier  # noqa: F401  (wakes the index applier after commits)
+    from service.search.applier import init_app as init_search_applier
+
+    init_search_applier(app)  # index follows commits: a thread, or the end of a CLI command
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -14,7 +14,8 @@ import atexit
 import logging
 import threading
 
-from flask import current_app, has_app_context
+import click
+from flask import current_app, g, has_app_context
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
@@ -105,9 +106,30 @@ def _wake_applier(session) -> None:
     if isinstance(session.bind, Connection):  # joined to an outer transaction (tests)
         return
     app = current_app._get_current_object()
-    if app.config.get("SEARCH_BACKEND") == "whoosh" and app.config.get(
+    if app.config.get("SEARCH_BACKEND") != "whoosh" or not app.config.get(
             "SEARCH_APPLY_AFTER_COMMIT", True):
-        applier_for(app).wake()
+        return
+    if click.get_current_context(silent=True) is not None:
+        # A CLI command: apply once when it ends, in its own thread. A second writer
+        # thread would make the command's next SQLite write fail with "database is
+        # locked" (a read transaction cannot be upgraded after another commit).
+        g.search_apply_pending = True
+        return
+    applier_for(app).wake()
+
+
+def init_app(app) -> None:
+    """Apply what a CLI command queued when its app context ends."""
+    app.teardown_appcontext(_apply_after_command)
+
+
+def _apply_after_command(exc) -> None:
+    if exc is not None or not g.pop("search_apply_pending", False):
+        return
+    try:
+        get_search().apply_pending()
+    except Exception:  # the rows stay in the outbox: the next apply takes them
+        log.exception("applying the search outbox after the command failed")
 
 
 @event.listens_for(Session, "after_rollback")
