@@ -330,6 +330,7 @@ def main(argv=None) -> None:
         (out / "samples.json").write_text(json.dumps(samples, ensure_ascii=False))
         print(f"database loaded in {results['db_load_s']}s", flush=True)
     samples = json.loads((out / "samples.json").read_text())
+    upgrade_database(url)  # a reused database gets tables added since it was built
 
     app = create_app({"DATABASE_URL": url, "INDEX_DIR": str(out / "index"),
                       "INSTANCE_DIR": str(out), "SEARCH_APPLY_AFTER_COMMIT": True})
