@@ -45,18 +45,22 @@ def _init_extensions(app: Flask) -> None:
     init_monitoring(app)
     init_webhooks(app)
     init_reports(app)
-    import service.search.applier  # noqa: F401  (wakes the index applier after commits)
+    from service.search.applier import init_app as init_search_applier
+
+    init_search_applier(app)  # index follows commits: a thread, or the end of a CLI command
 
 
 def _register_blueprints(app: Flask) -> None:
     from service.bank_api import register_bank_api
     from service.bank_api.report_pages import bp as report_pages
+    from service.public.search_views import bp as search_site
     from service.public.views import bp as public_site
     from service.register.api import bp as register_api
 
     app.register_blueprint(register_api)
     register_bank_api(app)
     app.register_blueprint(public_site)
+    app.register_blueprint(search_site)
     app.register_blueprint(report_pages)
 
 

@@ -1,0 +1,1 @@
+"""Full-text search of the disclosed decisions: the interface, Whoosh and the outbox."""

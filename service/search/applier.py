@@ -10,10 +10,12 @@ them and writing a document twice is harmless.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 
-from flask import current_app, has_app_context
+import click
+from flask import current_app, g, has_app_context
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
@@ -35,21 +37,43 @@ class Applier:
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._stopped = False
         self.idle = threading.Event()
 
-    def wake(self) -> None:
+    def stop(self, timeout: float = 10.0) -> None:
+        """Finish the current pass and end the thread (app shutdown, tests)."""
+        self._stopped = True
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def start(self) -> None:
+        """Run the thread (idle until woken, with a pass every 30 s for rows left behind)."""
+        if self._stopped:
+            return
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="search-applier",
                                                 daemon=True)
                 self._thread.start()
+                atexit.register(self.drain)
+
+    def wake(self) -> None:
+        self.start()
         self.idle.clear()
         self._wake.set()
+
+    def drain(self, timeout: float = 30.0) -> None:
+        """At exit (a CLI import, say), let the rows just committed reach the index."""
+        if not self.idle.is_set() and self._thread is not None and self._thread.is_alive():
+            self.idle.wait(timeout)
 
     def _run(self) -> None:
         while True:
             self._wake.wait(PERIOD_SECONDS)
             self._wake.clear()
+            if self._stopped:
+                return
             try:
                 with self.app.app_context():
                     try:
@@ -82,9 +106,30 @@ def _wake_applier(session) -> None:
     if isinstance(session.bind, Connection):  # joined to an outer transaction (tests)
         return
     app = current_app._get_current_object()
-    if app.config.get("SEARCH_BACKEND") == "whoosh" and app.config.get(
+    if app.config.get("SEARCH_BACKEND") != "whoosh" or not app.config.get(
             "SEARCH_APPLY_AFTER_COMMIT", True):
-        applier_for(app).wake()
+        return
+    if click.get_current_context(silent=True) is not None:
+        # A CLI command: apply once when it ends, in its own thread. A second writer
+        # thread would make the command's next SQLite write fail with "database is
+        # locked" (a read transaction cannot be upgraded after another commit).
+        g.search_apply_pending = True
+        return
+    applier_for(app).wake()
+
+
+def init_app(app) -> None:
+    """Apply what a CLI command queued when its app context ends."""
+    app.teardown_appcontext(_apply_after_command)
+
+
+def _apply_after_command(exc) -> None:
+    if exc is not None or not g.pop("search_apply_pending", False):
+        return
+    try:
+        get_search().apply_pending()
+    except Exception:  # the rows stay in the outbox: the next apply takes them
+        log.exception("applying the search outbox after the command failed")
 
 
 @event.listens_for(Session, "after_rollback")

@@ -16,7 +16,8 @@ from datetime import date
 
 from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import joinedload
-from whoosh import columns, fields
+from whoosh import columns, fields, formats
+from whoosh.codec import whoosh3
 
 from service.core.clock import local_date
 from service.public.redaction import redact_id_numbers
@@ -37,17 +38,41 @@ def day_number(day: date | None) -> int:
     return (day - EPOCH).days if day else 0
 
 
+def _cached_has_column(self, fieldname: str) -> bool:
+    """W3PerDocReader.has_column without a stat() per call (a segment's files never change).
+
+    Whoosh asks it for every posting while writing a segment (for field
+    lengths we do not store): one stat per posting was a third of the build time.
+    """
+    cache = self.__dict__.setdefault("_has_column_cache", {})
+    if fieldname not in cache:
+        cache[fieldname] = _has_column(self, fieldname)
+    return cache[fieldname]
+
+
+_has_column = whoosh3.W3PerDocReader.has_column
+whoosh3.W3PerDocReader.has_column = _cached_has_column
+
+
+def _terms(analyzer) -> fields.FieldType:
+    """A field of bare terms: no frequencies, positions or lengths.
+
+    The engine scores by field weight and idf itself, so Whoosh need not store
+    what its own scorers would read; it makes the index smaller and the build faster.
+    """
+    return fields.FieldType(formats.Existence(), analyzer, scorable=False)
+
+
 def make_schema() -> fields.Schema:
-    text = {"phrase": False}
     schema = fields.Schema(
         id=fields.ID(stored=True, unique=True),
         stamp=fields.STORED(),  # fingerprint of the document: `search check` finds stale ones
-        name=fields.TEXT(analyzer=jieba_analyzer(), field_boost=1.0, **text),
-        name_bigrams=fields.TEXT(analyzer=bigram_analyzer(), **text),
-        codes=fields.TEXT(analyzer=code_analyzer(), **text),
-        authority_text=fields.TEXT(analyzer=jieba_analyzer(), **text),
-        body=fields.TEXT(analyzer=jieba_analyzer(), **text),
-        basis=fields.TEXT(analyzer=jieba_analyzer(), **text),
+        name=_terms(jieba_analyzer()),
+        name_bigrams=_terms(bigram_analyzer()),
+        codes=_terms(code_analyzer()),
+        authority_text=_terms(jieba_analyzer()),
+        body=_terms(jieba_analyzer()),
+        basis=_terms(jieba_analyzer(search_mode=False)),  # law names and articles, whole
     )
     for name in COLUMNS:
         schema.add(name, fields.COLUMN(columns.NumericColumn("i", default=0)))
@@ -100,7 +125,8 @@ def document(decision: Decision) -> dict:
     authority = decision.authority
     region = (decision.subject.region_code if decision.subject else None) or (
         authority.region_code if authority else None)
-    codes = "\n".join(filter(None, (decision.uscc, decision.legacy_code, decision.number)))
+    codes = "\n".join(filter(None, (decision.uscc, decision.legacy_code, decision.number,
+                                    authority.name if authority else None)))
     # Free text may hold a full ID number typed by an official: only its mask is indexed.
     body = redact_id_numbers(" ".join(filter(None, (
         decision.violation_type, decision.facts, decision.penalty_content,
@@ -110,8 +136,8 @@ def document(decision: Decision) -> dict:
         "name": decision.party_name,
         "name_bigrams": decision.party_name,
         "codes": codes,
-        "authority_text": " ".join(filter(None, (authority.name if authority else None,
-                                                 decision.source_unit, decision.number))),
+        "authority_text": " ".join(dict.fromkeys(filter(None, (
+            authority.name if authority else None, decision.source_unit, decision.number)))),
         "body": body,
         "basis": decision.legal_basis or "",
         "did": decision.id,

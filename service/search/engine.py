@@ -23,13 +23,13 @@ import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
-from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.columns import NumericColumn
 
 from service.search.analysis import bigrams, code_key, is_latin_word, name_chars, query_words
 from service.search.documents import CATEGORY_BITS, COLUMNS
+from service.search.postings import POSTINGS, SEGMENT_COLUMNS, read_column, read_postings
 
 # How much a match in each field counts (times the term's idf).
 WORD_FIELDS = (("name", 6.0), ("authority_text", 2.5), ("body", 1.0), ("basis", 0.6))
@@ -38,64 +38,6 @@ EXACT_CODE = 60.0  # USCC or decision number
 FUZZY_FACTOR = 0.5  # a misspelt Latin word counts half
 MAX_RESULTS = 1000  # results that can be paged through (50 pages of 20)
 _EMPTY = np.zeros(0, dtype=np.int32)
-
-
-class _ByteLRU:
-    """A thread-safe LRU of numpy arrays bounded by their total size in bytes."""
-
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes, self.size = max_bytes, 0
-        self._items: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key):
-        with self._lock:
-            value = self._items.get(key)
-            if value is not None:
-                self._items.move_to_end(key)
-            return value
-
-    def put(self, key, value: np.ndarray) -> None:
-        with self._lock:
-            if key in self._items:
-                return
-            self._items[key] = value
-            self.size += value.nbytes
-            while self.size > self.max_bytes and len(self._items) > 1:
-                _, old = self._items.popitem(last=False)
-                self.size -= old.nbytes
-
-
-POSTINGS = _ByteLRU(256 * 1024 * 1024)
-SEGMENT_COLUMNS = _ByteLRU(256 * 1024 * 1024)
-
-
-def _read_postings(reader, fieldname: str, btext: bytes) -> np.ndarray:
-    """All docnums of a term in one segment (deleted ones included), as int32."""
-    matcher = reader._terms.matcher(fieldname, btext, reader.schema[fieldname].format)
-    if not isinstance(matcher, W3LeafMatcher):
-        return np.fromiter(matcher.all_ids(), dtype=np.int32)
-    parts = []
-    while True:  # ids are delta-coded per block: a cumulative sum decodes them
-        if matcher._data is None:
-            matcher._read_data()
-        parts.append(np.cumsum(np.asarray(matcher._data[0], dtype=np.int64)))
-        if matcher._lastblock:
-            break
-        matcher._goto(matcher._nextoffset)
-    return np.concatenate(parts).astype(np.int32)
-
-
-def _read_column(reader, name: str, doccount: int) -> np.ndarray:
-    column = reader.column_reader(name, translate=False)
-    out = np.zeros(doccount, dtype=np.int32)
-    if isinstance(column, NumericColumn.Reader):
-        raw = column._dbfile.get(column._basepos, column._count * column._fixedlen)
-        values = np.frombuffer(raw, dtype=">i4")
-        out[:len(values)] = values
-    elif doccount:
-        out[:] = np.fromiter((column[i] for i in range(doccount)), dtype=np.int32)
-    return out
 
 
 @dataclass(frozen=True)
@@ -129,12 +71,18 @@ class Answer:
 class Snapshot:
     """An open searcher with its segments' columns and caches, for one index generation."""
 
-    def __init__(self, searcher) -> None:
+    def __init__(self, searcher, index_dir: Path | None = None) -> None:
         self.searcher = searcher
+        self._hot = {}
         self.leaves = []  # (reader, offset, doccount, segid)
         for reader, offset in searcher.reader().leaf_readers():
             segment = reader.segment()
+            if segment is None:  # an empty index
+                continue
             self.leaves.append((reader, offset, reader.doc_count_all(), segment.segment_id()))
+            hot = index_dir / f"hot-{segment.segment_id()}.npz" if index_dir else None
+            if hot is not None and hot.exists():
+                self._hot[segment.segment_id()] = np.load(hot)
         self.doccount = sum(leaf[2] for leaf in self.leaves)
         self.columns = {name: self._column(name) for name in COLUMNS}
         self.live = np.ones(self.doccount, dtype=bool)
@@ -153,7 +101,7 @@ class Snapshot:
             key = ("col", segid, name, doccount)
             values = SEGMENT_COLUMNS.get(key)
             if values is None:
-                values = _read_column(reader, name, doccount)
+                values = read_column(reader, name, doccount)
                 SEGMENT_COLUMNS.put(key, values)
             parts.append(values)
         return np.concatenate(parts) if parts else _EMPTY
@@ -170,7 +118,11 @@ class Snapshot:
             key = (segid, fieldname, btext)
             docs = POSTINGS.get(key)
             if docs is None:
-                docs = _read_postings(reader, fieldname, btext)
+                hot, name = self._hot.get(segid), f"{fieldname}|{text}"
+                if hot is not None and name in hot.files:
+                    docs = hot[name]
+                else:
+                    docs = read_postings(reader, fieldname, btext)
                 POSTINGS.put(key, docs)
             parts.append(docs + offset if offset else docs)
         if not parts:
@@ -186,12 +138,16 @@ class Snapshot:
         return math.log(1.0 + self.doccount / (df + 1.0))
 
     def fuzzy_terms(self, fieldname: str, word: str) -> set[str]:
-        """Terms within one edit (two for longer words) of a Latin word, same first letter."""
+        """Terms within one edit (two for words of 6+ letters) of a Latin word, same first letter.
+
+        A swap of two neighbouring letters ("Adidsa") counts as one edit; Whoosh's
+        automaton counts it as two, so its candidates are checked here again.
+        """
         maxdist = 1 if len(word) <= 5 else 2
         found: set[str] = set()
         for reader, *_ in self.leaves:
-            found.update(reader.terms_within(fieldname, word, maxdist, prefix=1))
-        return {t for t in found if t != word}
+            found.update(reader.terms_within(fieldname, word, 2, prefix=1))
+        return {t for t in found if t != word and edit_distance(word, t) <= maxdist}
 
     # --- the disclosure rule and the columns -------------------------------------------
 
@@ -250,7 +206,7 @@ class Snapshot:
         """Score of every document for one term: name substring, exact code, words."""
         vector = np.zeros(self.doccount, dtype=np.float32)
         code = code_key(text)
-        if len(code) >= 6 and any(ch.isdigit() for ch in code):
+        if len(code) >= 4:  # a whole USCC, decision number or authority name
             vector[self.term_docs("codes", code)] += EXACT_CODE
         name_mask = self._name_substring(text)
         if name_mask is not None:
@@ -353,14 +309,35 @@ class Snapshot:
         return docs[part[np.argsort(-key[part], kind="stable")]]
 
 
+def edit_distance(a: str, b: str) -> int:
+    """Optimal string alignment distance: insertions, deletions, substitutions, swaps."""
+    prev2, prev = None, list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        row = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            row[j] = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], prev2[j - 2] + 1)
+        prev2, prev = prev, row
+    return prev[len(b)]
+
+
 def _raise(vector: np.ndarray, docs: np.ndarray, score: float) -> None:
     """vector[docs] = max(vector[docs], score); docs of one term are unique."""
     vector[docs] = np.maximum(vector[docs], score)
 
 
 def _counts(values: np.ndarray) -> list[tuple[int, int]]:
+    """(value, count) pairs, the most frequent first (bincount: no sort of the matches)."""
     if not len(values):
         return []
-    uniques, counts = np.unique(values, return_counts=True)
+    low, high = int(values.min()), int(values.max())
+    if high - low < 2_000_000:
+        counts = np.bincount(values - low)
+        present = np.flatnonzero(counts)
+        uniques, counts = present + low, counts[present]
+    else:
+        uniques, counts = np.unique(values, return_counts=True)
     order = np.argsort(-counts, kind="stable")
     return [(int(uniques[i]), int(counts[i])) for i in order]

@@ -31,6 +31,7 @@ from service.search.documents import day_number, document, indexable_query, make
 from service.search.engine import MAX_RESULTS, Snapshot
 from service.search.interface import CheckReport, SearchRequest, SearchResults
 from service.search.models import SearchOutbox
+from service.search.postings import save_hot_postings
 
 log = logging.getLogger(__name__)
 CURRENT = "current"
@@ -47,6 +48,7 @@ class WhooshSearch:
         self.root = Path(index_dir)
         self._snapshot: Snapshot | None = None
         self._snapshot_key = None
+        self._retired: list[tuple[float, Snapshot]] = []
         self._read_lock = threading.Lock()
         self._write_lock = threading.RLock()  # one writer per process; the file lock across
 
@@ -94,9 +96,19 @@ class WhooshSearch:
         with self._read_lock:
             if self._snapshot is None or self._snapshot_key != key:
                 ix = ix or whoosh_index.open_dir(path)
-                self._snapshot = Snapshot(ix.searcher())
+                if self._snapshot is not None:
+                    self._retire(self._snapshot)
+                self._snapshot = Snapshot(ix.searcher(), path)
                 self._snapshot_key = key
             return self._snapshot
+
+    def _retire(self, snapshot: Snapshot) -> None:
+        """Close searchers replaced over a minute ago (no search takes that long)."""
+        now = time.monotonic()
+        self._retired.append((now, snapshot))
+        while self._retired and now - self._retired[0][0] > 60:
+            _at, old = self._retired.pop(0)
+            old.searcher.close()
 
     def search(self, request: SearchRequest) -> SearchResults:
         query = request.query
@@ -212,6 +224,8 @@ class WhooshSearch:
             writer.cancel()
             raise
         writer.commit()
+        with new.searcher() as searcher:
+            save_hot_postings(path, searcher)
         if progress:
             progress(count, total)
         return count

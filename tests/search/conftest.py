@@ -18,7 +18,15 @@ def search_app(backend, tmp_path_factory):
     with fresh_database(backend, directory) as url:
         app = make_test_app(url, directory)
         yield app
-        app.extensions["db_engine"].dispose()
+        close_app(app)
+
+
+def close_app(app) -> None:
+    """Stop the app's applier thread before its database goes away, then dispose the engine."""
+    applier = app.extensions.get("search_applier")
+    if applier is not None:
+        applier.stop()
+    app.extensions["db_engine"].dispose()
 
 
 @pytest.fixture

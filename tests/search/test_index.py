@@ -6,6 +6,7 @@ import contextlib
 import threading
 from datetime import UTC, date, datetime, time, timedelta
 
+import numpy as np
 from sqlalchemy import func, select
 
 from service.core import clock
@@ -21,7 +22,7 @@ from service.search.models import SearchOutbox
 from service.search.outbox import enqueue
 from tests.conftest import make_test_app
 from tests.factories import make_authority, make_decision, make_subject, mark_revoked
-from tests.search.conftest import found, poll, wait_applied
+from tests.search.conftest import close_app, found, poll, wait_applied
 
 ACTOR = Actor.system("test-search")
 
@@ -146,7 +147,7 @@ def test_crash_between_commit_and_apply_is_repaired(ctx, tmp_path, monkeypatch):
         assert decision.id in found("断电恢复", clock.today())
         assert db.session.scalar(select(func.count(SearchOutbox.id))) == 0
         assert search.check().ok
-    app.extensions["db_engine"].dispose()
+    close_app(app)
 
 
 def test_check_finds_and_repairs_missing_stale_and_extra(ctx, tmp_path):
@@ -173,7 +174,7 @@ def test_check_finds_and_repairs_missing_stale_and_extra(ctx, tmp_path):
         assert runner.invoke(args=["search", "check"]).exit_code == 0
         assert changed.id in found("蓝月亮", clock.today())
         assert dropped.id not in found("核对修复", clock.today())
-    app.extensions["db_engine"].dispose()
+    close_app(app)
 
 
 def test_reindex_swaps_while_searches_keep_answering(ctx, tmp_path):
@@ -208,7 +209,7 @@ def test_reindex_swaps_while_searches_keep_answering(ctx, tmp_path):
         assert all(answers)
         assert search.current_dir() != before
         assert len(list(search.root.glob("gen-*"))) <= 2  # old builds are removed
-    app.extensions["db_engine"].dispose()
+    close_app(app)
 
 
 def test_outbox_rows_of_a_subject_reindex_its_decisions(ctx):
@@ -228,4 +229,28 @@ def test_null_backend_answers_unavailable(ctx, tmp_path):
         results = get_search().search(SearchRequest(q="任何", today=clock.today()))
         assert not results.available
         assert results.ids == []
-    app.extensions["db_engine"].dispose()
+    close_app(app)
+
+
+def test_hot_postings_file_gives_the_same_answers(ctx, tmp_path, monkeypatch):
+    from service.search import postings
+
+    app = make_test_app(ctx.config["DATABASE_URL"], tmp_path, SEARCH_APPLY_AFTER_COMMIT=False)
+    with app.app_context():
+        subject = make_subject("热词缓存测试有限公司")
+        for _ in range(3):
+            make_decision(subject, decided_on=clock.today() - timedelta(days=3))
+        db.session.commit()
+        search = get_search()
+        search.reindex()
+        plain = found("有限公司 运动鞋", clock.today())
+        monkeypatch.setattr(postings, "HOT_MIN_DOCS", 1)
+        monkeypatch.setattr(postings, "HOT_FRACTION", 0.0)
+        monkeypatch.setattr(postings, "HOT_MIN_TERM_DOCS", 2)
+        postings.POSTINGS.__init__(postings.POSTINGS.max_bytes)  # forget decoded postings
+        search.reindex()
+        hot = list(search.current_dir().glob("hot-*.npz"))
+        assert hot
+        assert "name_bigrams|有限" in np.load(hot[0]).files
+        assert found("有限公司 运动鞋", clock.today()) == plain
+    close_app(app)

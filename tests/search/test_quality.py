@@ -1,0 +1,139 @@
+"""Search quality on a labelled query set: recall@10 must be at least 0.95."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.core import clock
+from service.core.db import db
+from service.search.interface import get_search
+from tests.search.conftest import found
+from tests.search.corpus import TARGETS, build_corpus
+
+# (query, keys of the decisions it must find, kind)
+LABELLED = [
+    # full company names
+    ("深圳市鑫源电子科技有限公司", {"xinyuan"}, "full name"),
+    ("广州市白云区恒达皮具商行", {"hengda"}, "full name"),
+    ("义乌市华盛日用品有限公司", {"huasheng"}, "full name"),
+    ("天津市北辰区嘉信汽车配件有限公司", {"jiaxin"}, "full name"),
+    ("济南历下区金鼎电线电缆有限公司", {"jinding"}, "full name"),
+    ("晋江市骏驰鞋业有限公司", {"junchi"}, "full name"),
+    # partial names (any 2+ consecutive characters)
+    ("鑫源电子", {"xinyuan"}, "partial name"),
+    ("恒达皮具", {"hengda"}, "partial name"),
+    ("华盛日用", {"huasheng"}, "partial name"),
+    ("龙井茶业", {"longjing"}, "partial name"),
+    ("骏驰鞋", {"junchi"}, "partial name"),
+    ("朗峰钟表", {"langfeng"}, "partial name"),
+    ("锦星服饰", {"jinxing"}, "partial name"),
+    ("博新电子", {"boxin"}, "partial name"),
+    ("海天种业", {"haitian"}, "partial name"),
+    ("君豪眼镜", {"junhao"}, "partial name"),
+    ("信德商贸", {"xinde"}, "partial name"),
+    # USCCs
+    (None, {"xinyuan"}, "uscc"),
+    (None, {"kaian"}, "uscc"),
+    (None, {"rongxing"}, "uscc"),
+    (None, {"tengfei"}, "uscc"),
+    # decision numbers, as printed and as typed with other brackets
+    ("深市监罚〔2026〕101号", {"xinyuan"}, "number"),
+    ("津北辰市监处罚〔2026〕184号", {"jiaxin"}, "number"),
+    ("沪浦市监处罚[2026]77号", {"ruixiang"}, "number"),
+    ("青农（种）罚〔2026〕2号", {"haitian"}, "number"),
+    ("深关知罚字(2026)14号", {"canon"}, "number"),
+    # goods and trademark names
+    ("电动牙刷 假冒专利", {"boxin"}, "goods"),
+    ("吹风机 Dyson", {"runze"}, "goods"),
+    ("郑单958", {"haitian"}, "goods"),
+    ("三体", {"wenbo"}, "work"),
+    ("AutoCAD", {"qiming"}, "trademark"),
+    ("Louis Vuitton", {"hengda"}, "trademark"),
+    ("Chanel 香水", {"huasheng"}, "trademark"),
+    ("Adidas", {"xinyuan", "person"}, "trademark"),
+    ("Rolex", {"langfeng"}, "trademark"),
+    ("西湖龙井", {"longjing"}, "trademark"),
+    ("老干妈 辣椒酱", {"hongfu"}, "trademark"),
+    ("Canon 墨盒", {"canon"}, "trademark"),
+    # authorities
+    ("东莞海关", {"zhuoyue"}, "authority"),
+    ("江苏省版权局", {"wenbo"}, "authority"),
+    ("青岛市农业农村局", {"haitian"}, "authority"),
+    ("义乌市市场监督管理局", {"huasheng"}, "authority"),
+    # typos in Latin names
+    ("Adidsa", {"xinyuan", "person"}, "typo"),
+    ("Chanle", {"huasheng"}, "typo"),
+    ("Dysno 吹风机", {"runze"}, "typo"),
+    ("Rollex", {"langfeng"}, "typo"),
+    ("Philps", {"yongyao"}, "typo"),
+    ("Disnep", {"zhuoyue"}, "typo"),
+    # combinations
+    ("深圳 Adidas 运动服", {"xinyuan"}, "combination"),
+    ("义乌 香水", {"huasheng"}, "combination"),
+]
+
+
+@pytest.fixture(scope="module")
+def corpus(search_app):
+    with search_app.app_context():
+        made = build_corpus(clock.today())
+        db.session.commit()
+        get_search().reindex()
+        ids = {key: d.id for key, d in made.items()}
+        usccs = {key: d.uscc for key, d in made.items()}
+        db.session.remove()
+    return ids, usccs
+
+
+def test_labelled_queries_recall_at_10(search_app, corpus):
+    ids, usccs = corpus
+    assert len(LABELLED) >= 40
+    misses, total = [], 0.0
+    with search_app.app_context():
+        for query, keys, kind in LABELLED:
+            if query is None:
+                query = usccs[next(iter(keys))]
+            top = found(query, clock.today())[:10]
+            wanted = {ids[k] for k in keys}
+            recall = len(wanted & set(top)) / min(len(wanted), 10)
+            total += recall
+            if recall < 1:
+                misses.append((kind, query, recall))
+    recall_at_10 = total / len(LABELLED)
+    print(f"\nrecall@10 over {len(LABELLED)} labelled queries: {recall_at_10:.3f}; "
+          f"misses: {misses}")
+    assert recall_at_10 >= 0.95, misses
+
+
+def test_exact_codes_rank_first(search_app, corpus):
+    ids, usccs = corpus
+    with search_app.app_context():
+        assert found(usccs["kaian"], clock.today())[0] == ids["kaian"]
+        assert found("深关知罚字〔2026〕14号", clock.today())[0] == ids["canon"]
+        assert found("嘉信汽车配件", clock.today())[0] == ids["jiaxin"]
+
+
+def test_names_not_in_the_corpus_find_nothing(search_app, corpus):
+    with search_app.app_context():
+        assert found("完全不存在的字号", clock.today()) == []
+        assert found("Zyxwvut", clock.today()) == []
+
+
+def test_personal_id_numbers_are_not_searchable(search_app, corpus):
+    from tests.factories import make_decision, make_person, make_ric
+
+    with search_app.app_context():
+        number = make_ric("19800101", "110105")
+        decision = make_decision(make_person("钱七", number),
+                                 facts=f"当事人钱七（身份证号{number}）销售假冒商品。")
+        db.session.commit()
+        get_search().write([decision.id])
+        assert decision.id in found("钱七", clock.today())
+        assert found(number, clock.today()) == []
+
+
+def test_every_target_is_reachable_by_its_own_name(search_app, corpus):
+    ids, _usccs = corpus
+    with search_app.app_context():
+        for key, (name, *_rest) in TARGETS.items():
+            assert ids[key] in found(name[-8:], clock.today())[:10], name
