@@ -65,11 +65,9 @@ def init_app(app: Flask) -> None:
         views_reports,
         views_users,
     )
-    from service.console.setup import create_demo_officials
 
     app.register_blueprint(bp)
     app.context_processor(auth.template_context)
-    app.extensions.setdefault("setup_steps", []).append(create_demo_officials)
 
 
 @bp.after_request

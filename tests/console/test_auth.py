@@ -202,3 +202,28 @@ def test_password_change_ends_other_sessions(app, client, clerk):
         "repeat_password": "Another-pass-77"}, token_from="/console/password")
     assert client.get("/console/").status_code == 200
     assert other.get("/console/").status_code == 302
+
+
+def _sample(rule, name: str):
+    """A value the route's converter accepts: 1, or the first choice of an `any(...)` part."""
+    choices = getattr(rule._converters.get(name), "items", None)
+    return sorted(choices)[0] if choices else 1
+
+
+def test_every_form_outside_the_api_needs_the_csrf_token(app, client):
+    """Each POST route of the site (console pages of every feature) refuses a missing token."""
+    admin = make_user(None, "admin")
+    db.session.commit()
+    login(client, admin)
+    adapter = app.url_map.bind("localhost")
+    checked = []
+    for rule in app.url_map.iter_rules():
+        if "POST" not in rule.methods or rule.rule.startswith("/api/"):
+            continue
+        url = adapter.build(rule.endpoint, {name: _sample(rule, name) for name in rule.arguments})
+        response = client.post(url, data={"reason": "x"})
+        assert response.status_code == 400, url
+        checked.append(url)
+    assert "/console/login" in checked
+    assert "/console/decisions/new" in checked
+    assert client.get("/console/").status_code == 200  # still signed in: nothing was done

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from service.audit.models import AuditEvent
+from service.core import clock
 from service.core.db import db
 from service.register.models import Decision, DecisionRevision
 from tests.console.helpers import decision_form, logged_in, make_user, post_form
@@ -327,3 +328,21 @@ def test_list_pages(client, clerk, authority):
     assert 'rel="next" href="/console/decisions?page=2"' in first
     second = client.get("/console/decisions?page=2").get_data(as_text=True)
     assert second.count("data-decision=") == 1
+
+
+def test_a_refusal_on_another_field_is_still_shown(client, authority, reviewer):
+    from datetime import timedelta
+
+    from tests.factories import make_decision
+
+    author = make_user(authority, "clerk")
+    decision = make_decision(authority=authority, published=False, created_by_id=author.id,
+                             decided_on=clock.today() + timedelta(days=3))
+    decision.status = "pending"
+    db.session.commit()
+    logged_in(client, reviewer)
+    response = post_form(client, f"/console/decisions/{decision.id}/publish")
+    assert response.status_code == 400
+    assert "处罚决定日期晚于今天" in response.get_data(as_text=True)
+    db.session.refresh(decision)
+    assert decision.status == "pending"
