@@ -132,6 +132,9 @@ def test_bad_files_are_named(uploader, authority):
     assert "缺少必填列" in missing.get_data(as_text=True)
     nothing = upload(uploader, b"", "")
     assert "请选择要上传的" in nothing.get_data(as_text=True)
+    huge = upload(uploader, b"x" * (10 * 1024 * 1024 + 1), "huge.csv")
+    assert huge.status_code == 413
+    assert "文件超过 10 MB" in huge.get_data(as_text=True)
 
 
 def test_rejects_belong_to_the_uploader(client, uploader, authority):
