@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from service.audit.models import AuditEvent
 from service.bank_api.models import BankQuery
+from service.bank_api.monitor_schemas import ChangeSchema
 from service.bank_api.watch_models import WebhookDelivery
 from service.bank_api.webhooks import deliver_webhooks, verify_signature
 from service.core import clock
@@ -84,6 +85,7 @@ def test_the_feed_returns_changes_of_watched_codes_after_the_cursor(bank, sessio
 
     page = bank.get("/api/v1/changes?cursor=0").get_json()
     [change] = page["items"]
+    assert ChangeSchema().validate(change) == {}  # rendered without the schema: still matches
     assert (change["uscc"], change["from_status"], change["to_status"]) == (
         watched.uscc, "nothing_on_record", "disclosed_penalties")
     assert page["next_cursor"] == change["sequence"]
