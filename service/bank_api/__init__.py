@@ -22,13 +22,14 @@ VIEW_MODULES = ["service.bank_api.views", "service.bank_api.docs", "service.bank
 def register_bank_api(app: Flask) -> None:
     from flask_limiter.errors import RateLimitExceeded
 
-    from service.bank_api.auth import add_standard_headers, init_auth, rate_limited
+    from service.bank_api.auth import add_standard_headers, init_auth, rate_limited, start_timer
 
     init_auth(app)
     for name in VIEW_MODULES:
         import_module(name)
     if not bp._got_registered_once:
         bp.register_error_handler(RateLimitExceeded, rate_limited)
+        bp.before_request(start_timer)
         bp.after_request(add_standard_headers)
     app.register_blueprint(bp)
     from service.bank_api.docs import docs_bp

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from service.audit.operations import data_version
+from service.bank_api.prepared import LAST_CHANGE, status_by_uscc
 from service.bank_api.querylog import LoggedQuery
 from service.lists.queries import CodedStatus, EntryView, SubjectStatus, statuses_by_uscc
 from service.public.labels import STATUS_LABELS, basis_label
@@ -33,7 +33,9 @@ class Version:
 
     @classmethod
     def current(cls) -> Version:
-        return cls(*data_version())
+        """The last change (audit.operations.data_version), by a prebuilt Core statement."""
+        rows = LAST_CHANGE.rows()
+        return cls(*rows[0]) if rows else cls(0, None)
 
     def fields(self, as_of: date) -> dict:
         return {"as_of": as_of, "data_version": self.number, "data_as_of": self.changed_at}
@@ -49,6 +51,15 @@ def check_codes(codes: list[str], as_of: date) -> list[CodeAnswer]:
         uscc = None if error else clean_code(code)
         answers.append(CodeAnswer(code, uscc, error, found.get(uscc) if uscc else None))
     return answers
+
+
+def check_code(code: str, as_of: date) -> CodeAnswer:
+    """One code: the single-check hot path, on prepared statements."""
+    error = check_uscc(code)
+    if error is not None:
+        return CodeAnswer(code, None, error, None)
+    uscc = clean_code(code)
+    return CodeAnswer(code, uscc, None, status_by_uscc(uscc, as_of))
 
 
 def error_code(error: CodeError) -> str:
@@ -101,6 +112,17 @@ def logged(answer: CodeAnswer) -> LoggedQuery:
     return LoggedQuery(answer.uscc, standing.status if standing else "nothing_on_record",
                        subject_id=standing.subject_id if standing else None,
                        answer=summary(standing))
+
+
+def plain(value):
+    """JSON-ready values as the dump schemas render them: ISO dates, nested dicts and lists."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
 
 
 def batch_item(index: int, answer: CodeAnswer) -> dict:

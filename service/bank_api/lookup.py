@@ -18,9 +18,9 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
-from service.core.db import db
+from service.bank_api.prepared import Prepared, current_connection
 from service.lists.queries import SubjectStatus, subject_statuses
 from service.register.models import PartyKind, Subject
 from service.register.names import name_key
@@ -29,7 +29,7 @@ LEGAL_FORMS = ("股份有限公司", "有限责任公司", "有限公司", "股�
 GROUP_MARKS = ("(集团)", "集团")
 _REGION = re.compile(r"^.{1,6}?[省市区县]")
 PREFIX_CHARS = 4
-MAX_CANDIDATES = 300  # per candidate query
+MAX_CANDIDATES = 150  # per candidate query
 MIN_SCORE = 0.35
 _TOP = "\U0010ffff"
 
@@ -71,10 +71,28 @@ def similarity(a: str, b: str) -> float:
     return 2 * len(grams_a & grams_b) / (len(grams_a) + len(grams_b))
 
 
-def _rows(*where):
-    return db.session.execute(
-        select(Subject.id, Subject.uscc, Subject.name, Subject.name_key)
-        .where(Subject.kind != PartyKind.PERSON, *where).limit(MAX_CANDIDATES)).all()
+def _candidates(*where) -> Prepared:
+    return Prepared(select(Subject.id, Subject.uscc, Subject.name, Subject.name_key)
+                    .where(Subject.kind != PartyKind.PERSON, *where).limit(MAX_CANDIDATES))
+
+
+_VARIANT_NAMES = tuple(f"v{i}" for i in range(len(suffix_variants(""))))
+_BY_VARIANT = _candidates(Subject.name_key.in_([bindparam(n, value="") for n in _VARIANT_NAMES]))
+_BY_PREFIX = _candidates(Subject.name_key >= bindparam("low", value=""),
+                         Subject.name_key < bindparam("high", value=""))
+_BY_PART = _candidates(Subject.name_key.like(bindparam("pattern", value=""), escape="/"))
+
+
+@dataclass(frozen=True)
+class _Row:
+    id: int
+    uscc: str | None
+    name: str
+    name_key: str
+
+
+def _rows(statement: Prepared, connection, **params) -> list[_Row]:
+    return [_Row(*row) for row in statement.rows(connection, **params)]
 
 
 def _scored(key: str, core: str, rows) -> dict[int, tuple]:
@@ -98,16 +116,19 @@ def lookup_name(name: str, as_of: date, *, limit: int = 10) -> tuple[str, list[C
     """The normalised name and the subjects with something on record that match it, best first."""
     key = name_key(name)
     core = core_of(key)
-    scored = _scored(key, core, _rows(Subject.name_key.in_(suffix_variants(core))))
+    connection = current_connection()
+    variants = dict(zip(_VARIANT_NAMES, suffix_variants(core), strict=True))
+    scored = _scored(key, core, _rows(_BY_VARIANT, connection, **variants))
     prefix = core[:PREFIX_CHARS]
-    scored.update(_scored(key, core, _rows(Subject.name_key >= prefix,
-                                           Subject.name_key < prefix + _TOP)))
+    more = _scored(key, core, _rows(_BY_PREFIX, connection, low=prefix, high=prefix + _TOP))
+    scored.update({k: v for k, v in more.items() if k not in scored})
     if not any(s[1] >= 0.6 for s in scored.values()):
         body = _REGION.sub("", core) or core
         if len(body) >= 2:
-            more = _scored(key, core, _rows(Subject.name_key.contains(body, autoescape=True)))
+            escaped = body.replace("/", "//").replace("%", "/%").replace("_", "/_")
+            more = _scored(key, core, _rows(_BY_PART, connection, pattern=f"%{escaped}%"))
             scored.update({k: v for k, v in more.items() if k not in scored})
-    best = sorted(scored.values(), key=lambda s: (-s[1], s[0].name_key))[: limit * 5]
+    best = sorted(scored.values(), key=lambda s: (-s[1], s[0].name_key))[: limit * 3]
     standing = subject_statuses([s[0].id for s in best], as_of)
     found = [Candidate(row.id, row.uscc, row.name, score, match, reason, standing[row.id])
              for row, score, match, reason in best

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import g
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert
 
 from service.bank_api.models import QUERY_KINDS, BankQuery
+from service.bank_api.prepared import Prepared
 from service.core.db import db
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -19,6 +20,13 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 def printable(text: str) -> str:
     """The query as asked, with control characters escaped (PostgreSQL text refuses NUL)."""
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)[:200]
+
+
+_COLUMNS = ("at", "client_id", "request_id", "kind", "query", "subject_id", "as_of",
+            "data_version", "status", "answer")
+_INSERT = Prepared(insert(BankQuery.__table__).values(
+    {name: bindparam(name, value=None, type_=BankQuery.__table__.c[name].type)
+     for name in _COLUMNS}))
 
 
 @dataclass(frozen=True)
@@ -40,13 +48,18 @@ def request_id() -> str:
 
 def log_queries(client_id: int, kind: str, items: list[LoggedQuery], *, as_of: date | None,
                 data_version: int | None, now: datetime) -> None:
-    """Append the log rows with one executemany (Core, not ORM: a batch is one statement)."""
+    """Append the log rows with one prepared executemany (a batch of 1,000 is one call)."""
     if kind not in QUERY_KINDS:
         raise ValueError(f"unknown query kind {kind!r}")
     if not items:
         return
     rid = request_id()
-    db.session.execute(insert(BankQuery.__table__), [
+    if db.session.get_bind().dialect.name == "sqlite":
+        # A SQLite read transaction cannot become a write one once another worker has
+        # written (SQLITE_BUSY_SNAPSHOT): end the reads, then write. The row is still
+        # committed before the answer leaves, and it names the data version answered from.
+        db.session.commit()
+    _INSERT.execute_many([
         {"at": now, "client_id": client_id, "request_id": rid, "kind": kind,
          "query": printable(item.query), "subject_id": item.subject_id, "as_of": as_of,
          "data_version": data_version, "status": item.status, "answer": item.answer}

@@ -8,9 +8,11 @@ from service.bank_api import bp
 from service.bank_api.answers import (
     Version,
     batch_item,
+    check_code,
     check_codes,
     error_code,
     logged,
+    plain,
     status_fields,
     summary,
 )
@@ -36,6 +38,7 @@ _lookup_query = LookupQuerySchema()
 _status_answer = StatusAnswerSchema()
 _batch_answer = BatchAnswerSchema()
 _lookup_answer = LookupAnswerSchema()
+_whoami = WhoamiSchema()
 
 
 def _log(kind: str, items: list[LoggedQuery], as_of, version: Version) -> None:
@@ -48,7 +51,7 @@ def _log(kind: str, items: list[LoggedQuery], as_of, version: Version) -> None:
 def whoami():
     """The calling client: name, scopes and rate limit."""
     client = g.api_client
-    return WhoamiSchema().dump({
+    return _whoami.dump({
         "id": client.id, "name": client.name, "institution": client.institution,
         "scopes": sorted(client.scopes),
         "rate_limit": client.rate_limit or current_app.config["BANK_API_RATE_LIMIT"]})
@@ -60,7 +63,7 @@ def subject_status(code: str):
     """The standing of one subject by its unified social credit code (统一社会信用代码)."""
     as_of = load_args(_as_of, request.args).get("as_of") or today()
     version = Version.current()
-    [answer] = check_codes([code], as_of)
+    answer = check_code(code, as_of)
     _log("status", [logged(answer)], as_of, version)
     if answer.error is not None:
         # Returned, not raised: the log row of a refused code is committed too.
@@ -79,10 +82,13 @@ def batch_check():
     version = Version.current()
     answers = check_codes(codes, as_of)
     _log("batch_item", [logged(a) for a in answers], as_of, version)
-    items = [batch_item(i, a) for i, a in enumerate(answers)]
-    return _batch_answer.dump({"count": len(items),
+    # The items are plain values already; `plain` renders them exactly as BatchItemSchema
+    # would (a test holds the two equal) at a fraction of marshmallow's cost for 1,000.
+    head = _batch_answer.dump({"count": len(answers),
                                "invalid": sum(1 for a in answers if a.error is not None),
-                               "items": items, **version.fields(as_of)})
+                               "items": [], **version.fields(as_of)})
+    head["items"] = [plain(batch_item(i, a)) for i, a in enumerate(answers)]
+    return head
 
 
 @bp.get("/lookup")

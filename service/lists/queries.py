@@ -7,13 +7,14 @@ Every answer goes through the SQL filters `disclosed_on` and `entry_in_force_on`
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from service.core.db import db
@@ -87,19 +88,22 @@ _ENTRY_VIEW_COLUMNS = (
 )
 
 
+_LINKED_DECISIONS = (
+    select(list_entry_decisions.c.list_entry_id, Decision.id, Decision.number,
+           Decision.decided_on, Decision.violation_type)
+    .join(Decision, Decision.id == list_entry_decisions.c.decision_id)
+    .where(list_entry_decisions.c.list_entry_id.in_(bindparam("entry_ids", expanding=True)),
+           Decision.status == "published", Decision.revoked_at.is_(None),
+           Decision.repaired_on.is_(None))
+    .order_by(Decision.decided_on, Decision.id))
+
+
 def _entry_views(rows) -> list[EntryView]:
     """Entry rows with their usable decisions (one query for all of them)."""
     rows = list(rows)
     refs = defaultdict(list)
     if rows:
-        linked = db.session.execute(
-            select(list_entry_decisions.c.list_entry_id, Decision.id, Decision.number,
-                   Decision.decided_on, Decision.violation_type)
-            .join(Decision, Decision.id == list_entry_decisions.c.decision_id)
-            .where(list_entry_decisions.c.list_entry_id.in_([r.id for r in rows]),
-                   Decision.status == "published", Decision.revoked_at.is_(None),
-                   Decision.repaired_on.is_(None))
-            .order_by(Decision.decided_on, Decision.id))
+        linked = _core(_LINKED_DECISIONS, {"entry_ids": [r.id for r in rows]})
         for entry_id, *ref in linked:
             refs[entry_id].append(DecisionRef(*ref))
     return [EntryView(**row._asdict(), decisions=tuple(refs[row.id])) for row in rows]
@@ -110,22 +114,44 @@ def _entries_select():
             .outerjoin(Authority, Authority.id == ListEntry.authority_id))
 
 
+def _core(statement, params: dict):
+    """Run a prebuilt statement on the session's connection (no ORM layer: a hot path).
+
+    Flushes first, as the ORM's own execute would (autoflush).
+    """
+    session = db.session()
+    if session.autoflush and (session.new or session.dirty or session.deleted):
+        session.flush()
+    return session.connection().execute(statement, params)
+
+
+@functools.lru_cache(maxsize=64)
+def _status_statements(as_of: date):
+    """The status queries for one day, built once: a check then only binds the ids.
+
+    Building a select() costs more than running it on an indexed table, so the
+    bank API's hot path reuses these; SQLAlchemy caches their compiled form.
+    """
+    ids = bindparam("ids", expanding=True)
+    entries = (_entries_select().where(ListEntry.subject_id.in_(ids), entry_in_force_on(as_of))
+               .order_by(ListEntry.starts_on, ListEntry.id))
+    penalties = (select(Decision.subject_id, Decision.decided_on, Decision.fine_amount,
+                        Decision.violation_type)
+                 .where(Decision.subject_id.in_(ids), disclosed_on(as_of)))
+    return entries, penalties
+
+
 def subject_statuses(subject_ids: Iterable[int], as_of: date) -> dict[int, SubjectStatus]:
     """The standing of many subjects on `as_of` in three queries (batch checks, lists)."""
     ids = sorted(set(subject_ids))
     if not ids:
         return {}
+    entries_stmt, penalties_stmt = _status_statements(as_of)
     entries = defaultdict(list)
-    rows = db.session.execute(_entries_select().where(
-        ListEntry.subject_id.in_(ids), entry_in_force_on(as_of))
-        .order_by(ListEntry.starts_on, ListEntry.id))
-    for view in _entry_views(rows):
+    for view in _entry_views(_core(entries_stmt, {"ids": ids})):
         entries[view.subject_id].append(view)
     penalties = defaultdict(list)
-    for row in db.session.execute(
-            select(Decision.subject_id, Decision.decided_on, Decision.fine_amount,
-                   Decision.violation_type)
-            .where(Decision.subject_id.in_(ids), disclosed_on(as_of))):
+    for row in _core(penalties_stmt, {"ids": ids}):
         penalties[row.subject_id].append(row)
     return {sid: _status(sid, as_of, entries[sid], penalties[sid]) for sid in ids}
 
@@ -154,6 +180,10 @@ class CodedStatus:
     standing: SubjectStatus
 
 
+_BY_USCC = (select(Subject.id, Subject.uscc, Subject.name)
+            .where(Subject.uscc.in_(bindparam("codes", expanding=True))))
+
+
 def statuses_by_uscc(codes: Iterable[str], as_of: date) -> dict[str, CodedStatus]:
     """The standing on `as_of` of the subjects holding these (valid, clean) codes.
 
@@ -162,8 +192,7 @@ def statuses_by_uscc(codes: Iterable[str], as_of: date) -> dict[str, CodedStatus
     wanted = sorted(set(codes))
     if not wanted:
         return {}
-    found = db.session.execute(select(Subject.id, Subject.uscc, Subject.name)
-                               .where(Subject.uscc.in_(wanted))).all()
+    found = _core(_BY_USCC, {"codes": wanted}).all()
     standing = subject_statuses([row.id for row in found], as_of)
     return {row.uscc: CodedStatus(row.uscc, row.name, standing[row.id]) for row in found}
 

@@ -115,3 +115,16 @@ def test_default_limit_comes_from_configuration(app, client, make_key):
     response = client.get("/api/v1/me", headers={"X-API-Key": key})
     assert response.headers["RateLimit-Limit"] == str(
         int(app.config["BANK_API_RATE_LIMIT"].split("/")[0]))
+
+
+@pytest.mark.parametrize(("setting", "value", "says"), [
+    ("BANK_API_RATE_LIMIT", "lots", "600/minute"),
+    ("BANK_API_AUTH_CACHE_SECONDS", "3600", "0 to 60"),
+])
+def test_bad_bank_settings_stop_the_start(tmp_path, setting, value, says):
+    from service import create_app
+    from service.core.config import ConfigError
+
+    with pytest.raises(ConfigError, match=says):
+        create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}",
+                    "INSTANCE_DIR": str(tmp_path), "SECRET_KEY": "x" * 20, setting: value})

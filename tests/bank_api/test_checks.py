@@ -5,9 +5,13 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import event, func, select
 
+from service.bank_api.answers import batch_item, check_codes, plain
 from service.bank_api.models import BankQuery
+from service.bank_api.prepared import status_by_uscc
+from service.bank_api.schemas import BatchItemSchema
 from service.core.clock import today
 from service.core.db import db
+from service.lists.queries import statuses_by_uscc
 from tests.factories import (
     make_authority,
     make_decision,
@@ -216,3 +220,37 @@ def test_every_check_needs_the_check_scope(client, make_key):
                      client.get("/api/v1/lookup?name=星辰贸易", headers=headers)):
         assert response.status_code == 403
         assert response.get_json()["code"] == "insufficient_scope"
+
+
+@pytest.mark.parametrize("day", [date(2026, 2, 27), date(2026, 3, 15), date(2026, 4, 1),
+                                 date(2026, 6, 15), today()])
+def test_single_check_hot_path_equals_the_batch_query(blacklisted, session, day):
+    subject = blacklisted[0]
+    red = make_subject()
+    make_entry(red, "red", starts_on=date(2025, 1, 1), scheduled_end_on=None)
+    for code in (subject.uscc, red.uscc, GOOD_UNKNOWN):
+        assert status_by_uscc(code, day) == statuses_by_uscc([code], day).get(code)
+
+
+def test_batch_items_render_exactly_as_their_dump_schema(app, blacklisted, session):
+    subject = blacklisted[0]
+    red = make_subject()
+    make_entry(red, "red", starts_on=date(2025, 1, 1), scheduled_end_on=None)
+    codes = [subject.uscc, red.uscc, GOOD_UNKNOWN, "123", "91110105MA1213619A"]
+    schema = BatchItemSchema()
+    for day in (date(2026, 3, 15), today()):
+        for index, answer in enumerate(check_codes(codes, day)):
+            item = batch_item(index, answer)
+            assert plain(item) == schema.dump(item)
+
+
+def test_answers_cite_the_current_data_version(api, session):
+    from service.audit.operations import data_version, record_change
+    from service.core.clock import now
+
+    record_change("decision.published", now=now(), subject_id=None)
+    session.commit()
+    number, changed_at = data_version()
+    body = api.get(f"/api/v1/subjects/{GOOD_UNKNOWN}").get_json()
+    assert body["data_version"] == number
+    assert body["data_as_of"] == changed_at.isoformat()
