@@ -119,15 +119,16 @@ REPORTS = (
         VerifyAnswerSchema, query=VerifyQuerySchema, errors=(400,), tags=("reports",),
         public=True, description=(
             "Public, no key. `result`: genuine, signature_mismatch (not the signature issued "
-            "with that number) or not_found. Without `signature`, says whether the number "
-            "was issued.")),
+            "with that number) or not_found; without `signature`, issued (the number exists, "
+            "nothing was compared) or not_found.")),
     ApiOperation(
         "bank_api.verify_by_content", "post", "", "Verify a report number and content",
         VerifyAnswerSchema, body=VerifyRequestSchema, errors=(400,), tags=("reports",),
         public=True, description=(
             "Public, no key. Send the number and the `report` object as received (and "
             "optionally the signature). `result`: genuine, altered (the content differs in "
-            "any value), signature_mismatch or not_found.")),
+            "any value), signature_mismatch or not_found; with neither content nor "
+            "signature, issued.")),
     ApiOperation(
         "bank_api.report_keys", "get", "", "Public keys that verify reports",
         ReportKeysSchema, query=ReportKeysQuerySchema, errors=(400,), tags=("reports",),

@@ -256,7 +256,8 @@ def report_document(report: CreditReport) -> dict:
 
 @dataclass(frozen=True)
 class Verification:
-    """genuine / altered (content differs) / signature_mismatch / not_found."""
+    """genuine / issued (the number exists; nothing given to compare) / altered (content
+    differs) / signature_mismatch / not_found."""
 
     result: str
     report: CreditReport | None = None
@@ -299,4 +300,7 @@ def verify_report(number, *, content=None, signature=None) -> Verification:
     if signature is not None and str(signature).strip() != report.signature:
         return Verification("signature_mismatch", report,
                             "the signature is not the one issued with this report (签名不符)")
+    if content is None and signature is None:
+        return Verification("issued", report, "this number was issued; give the content or "
+                            "the signature to check the report is unaltered (报告编号有效)")
     return Verification("genuine", report, "the report is genuine and unaltered (报告真实有效)")
