@@ -7,6 +7,7 @@ from service.bank_api.monitor_schemas import (
     ChangesQuerySchema,
     DeliveriesAnswerSchema,
     DeliveriesQuerySchema,
+    DeliverySchema,
     ReportAnswerSchema,
     ReportKeysQuerySchema,
     ReportKeysSchema,
@@ -95,6 +96,15 @@ MONITORING = (
         tags=("monitoring",), error_codes={404: "no_webhook"},
         description="The latest messages, newest first: status, attempts, the last HTTP "
                     "status or error, and when the next attempt is due."),
+    ApiOperation(
+        "bank_api.retry_delivery", "post", "monitor", "Send a message again",
+        DeliverySchema, errors=(404, 409), tags=("monitoring",),
+        path_parameters=({"in": "path", "name": "delivery_id", "required": True,
+                          "schema": {"type": "integer", "minimum": 0, "maximum": 2**62}},),
+        error_codes={404: "no_webhook, delivery_not_found", 409: "already_delivered"},
+        description="A failed (or waiting) message is sent again at once, with a new round "
+                    "of attempts and backoff; the same webhook-id, so receivers can drop "
+                    "duplicates."),
 )
 
 REPORTS = (
