@@ -15,6 +15,8 @@ the service's PostgreSQL databases use and SQLite's BINARY collation.
 from __future__ import annotations
 
 import re
+import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
@@ -91,6 +93,51 @@ class _Row:
     name_key: str
 
 
+_ALL_NAMES = Prepared(select(Subject.name_key).where(Subject.kind != PartyKind.PERSON))
+REGION_PREFIX_TTL = 600.0  # seconds a worker keeps the list of region prefixes
+_region_cache: dict[str, tuple[float, tuple[str, ...]]] = {}
+
+
+def region_prefixes(connection) -> tuple[str, ...]:
+    """The region prefixes (北京市, 南京市玄武区...) that at least 3 names on file start with.
+
+    Read from the names once per worker and `REGION_PREFIX_TTL` (one scan), so a
+    name given without its region is found by indexed prefix ranges, not a scan.
+    """
+    url = str(connection.engine.url)
+    cached = _region_cache.get(url)
+    if cached is not None and time.monotonic() - cached[0] < REGION_PREFIX_TTL:
+        return cached[1]
+    counts = Counter()
+    for (key,) in _ALL_NAMES.rows(connection):
+        if first := _REGION.match(key):  # 昆明市, and with the district: 昆明市五华区
+            counts[first.group()] += 1
+            if second := _REGION.match(key, first.end()):
+                counts[key[:second.end()]] += 1
+    prefixes = tuple(sorted(p for p, n in counts.most_common(2000) if n >= 3))
+    _region_cache[url] = (time.monotonic(), prefixes)
+    return prefixes
+
+
+def _with_region(connection, starts: set[str]) -> list[_Row]:
+    """Names that are a region prefix followed by one of `starts` (one query of index ranges)."""
+    prefixes = region_prefixes(connection)
+    if not prefixes:
+        return []
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    pairs = [(p, start) for p in prefixes for start in starts]
+    ranges = " OR ".join(f"(name_key >= {mark} AND name_key < {mark})" for _ in pairs)
+    params = [value for p, start in pairs for value in (p + start, p + start + _TOP)]
+    sql = (f"SELECT id, uscc, name, name_key FROM subjects WHERE kind != {mark} "
+           f"AND ({ranges}) LIMIT {MAX_CANDIDATES}")
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        cursor.execute(sql, [PartyKind.PERSON.value, *params])
+        return [_Row(*row) for row in cursor.fetchall()]
+    finally:
+        cursor.close()
+
+
 def _rows(statement: Prepared, connection, **params) -> list[_Row]:
     return [_Row(*row) for row in statement.rows(connection, **params)]
 
@@ -119,17 +166,28 @@ def lookup_name(name: str, as_of: date, *, limit: int = 10) -> tuple[str, list[C
     connection = current_connection()
     variants = dict(zip(_VARIANT_NAMES, suffix_variants(core), strict=True))
     scored = _scored(key, core, _rows(_BY_VARIANT, connection, **variants))
-    prefix = core[:PREFIX_CHARS]
-    more = _scored(key, core, _rows(_BY_PREFIX, connection, low=prefix, high=prefix + _TOP))
-    scored.update({k: v for k, v in more.items() if k not in scored})
-    if not any(s[1] >= 0.6 for s in scored.values()):
-        body = _REGION.sub("", core) or core
-        if len(body) >= 2:
+    exact = [k for k, s in scored.items() if s[2] == "exact"]
+    standing = subject_statuses(exact, as_of) if exact else {}
+    # An exact name on record needs no more candidates. One with nothing on record must
+    # not change the answer, or the answer would tell that such a subject exists.
+    if not any(s.status != "nothing_on_record" for s in standing.values()):
+        prefix = core[:PREFIX_CHARS]
+        more = _scored(key, core, _rows(_BY_PREFIX, connection, low=prefix, high=prefix + _TOP))
+        scored.update({k: v for k, v in more.items() if k not in scored})
+    body = _REGION.sub("", _REGION.sub("", core, count=1), count=1) or core
+    if not any(s[1] >= 0.6 for s in scored.values()) and len(body) >= 2:
+        # Most often the region is missing or partial ("星汇箱包" for "北京市星汇箱包",
+        # "五华区…" for "昆明市五华区…"): try the region prefixes names start with.
+        starts = {core[:PREFIX_CHARS], body[:PREFIX_CHARS]}
+        more = _scored(key, core, _with_region(connection, starts))
+        scored.update({k: v for k, v in more.items() if k not in scored})
+    if not any(s[1] >= 0.6 for s in scored.values()) and len(body) >= 2:
             escaped = body.replace("/", "//").replace("%", "/%").replace("_", "/_")
             more = _scored(key, core, _rows(_BY_PART, connection, pattern=f"%{escaped}%"))
             scored.update({k: v for k, v in more.items() if k not in scored})
-    best = sorted(scored.values(), key=lambda s: (-s[1], s[0].name_key))[: limit * 3]
-    standing = subject_statuses([s[0].id for s in best], as_of)
+    best = sorted(scored.values(), key=lambda s: (-s[1], s[0].name_key))[: limit * 2]
+    standing.update(subject_statuses([s[0].id for s in best if s[0].id not in standing],
+                                     as_of))
     found = [Candidate(row.id, row.uscc, row.name, score, match, reason, standing[row.id])
              for row, score, match, reason in best
              if standing[row.id].status != "nothing_on_record"]

@@ -93,9 +93,9 @@ class Prepared:
         values = {**defaults, **params}
         return {k: (bind[k](v) if bind.get(k) else v) for k, v in values.items()}
 
-    def execute_many(self, rows: list[dict]) -> None:
+    def execute_many(self, connection, rows: list[dict]) -> None:
         """Run an INSERT for every row with the driver's executemany."""
-        connection, _dialect, c = self._prepare()
+        connection, _dialect, c = self._prepare(connection)
         cursor = connection.connection.driver_connection.cursor()
         try:
             cursor.executemany(c.sql, [self._args(c, row) for row in rows])

@@ -11,7 +11,7 @@ from flask import g
 from sqlalchemy import bindparam, insert
 
 from service.bank_api.models import QUERY_KINDS, BankQuery
-from service.bank_api.prepared import Prepared
+from service.bank_api.prepared import Prepared, current_connection
 from service.core.db import db
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -54,12 +54,20 @@ def log_queries(client_id: int, kind: str, items: list[LoggedQuery], *, as_of: d
     if not items:
         return
     rid = request_id()
-    if db.session.get_bind().dialect.name == "sqlite":
+    connection = current_connection()
+    if connection.dialect.name == "sqlite":
         # A SQLite read transaction cannot become a write one once another worker has
-        # written (SQLITE_BUSY_SNAPSHOT): end the reads, then write. The row is still
-        # committed before the answer leaves, and it names the data version answered from.
-        db.session.commit()
-    _INSERT.execute_many([
+        # written (SQLITE_BUSY_SNAPSHOT, which no busy timeout cures): end the reads and
+        # write in a fresh transaction on the same connection. The row is still committed
+        # before the answer leaves, and it names the data version the answer came from.
+        if connection.in_nested_transaction():  # inside an outer transaction (tests)
+            db.session.commit()
+            connection = current_connection()
+        else:  # cheaper than a session commit, which gives the connection back to the pool
+            driver = connection.connection.driver_connection
+            driver.execute("COMMIT")
+            driver.execute("BEGIN")
+    _INSERT.execute_many(connection, [
         {"at": now, "client_id": client_id, "request_id": rid, "kind": kind,
          "query": printable(item.query), "subject_id": item.subject_id, "as_of": as_of,
          "data_version": data_version, "status": item.status, "answer": item.answer}

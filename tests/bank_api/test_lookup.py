@@ -99,3 +99,27 @@ def test_name_helpers():
     assert similarity("北京星辰", "北京星辰") == 1.0
     assert similarity("北京星辰", "上海耀君") == 0.0
     assert 0 < similarity("北京星辰贸易", "星辰贸易") < 1
+
+
+def test_a_name_without_its_region_is_found_by_region_prefixes(api, session):
+    from service.bank_api import lookup
+
+    for n in range(3):
+        make_subject(f"北京市宏图{n}有限公司")
+    target = make_subject("北京市星汇箱包有限公司")
+    make_decision(target, decided_on=date(2026, 6, 1))
+    session.commit()
+    lookup._region_cache.clear()
+    body = _lookup(api, "星汇箱包有限责任公司")
+    assert body["candidates"][0]["uscc"] == target.uscc
+    assert "北京市" in lookup.region_prefixes(session.connection())
+
+
+def test_an_exact_name_with_nothing_on_record_does_not_change_the_answer(api, companies):
+    """Whether a clean company of that exact name exists must not show in the answer."""
+    star = companies[0]
+    with_clean_namesake = _lookup(api, "北京市星汇箱包制品有限公司")  # exists, nothing on record
+    without_namesake = _lookup(api, "北京市星汇箱包用品有限公司")  # no such company
+    for body in (with_clean_namesake, without_namesake):
+        assert [c["uscc"] for c in body["candidates"]] == [star.uscc]
+        assert body["exact"] is False
