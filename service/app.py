@@ -27,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
+    _register_setup_steps(app)
     register_error_handlers(app)
     return app
 
@@ -35,13 +36,16 @@ def _init_extensions(app: Flask) -> None:
     from service.bank_api.monitoring import init_monitoring
     from service.bank_api.reports import init_reports
     from service.bank_api.webhooks import init_webhooks
+    from service.console import init_app as init_console
     from service.rules.policy import init_policy
 
     db.init_app(app)
     init_policy(app)
+    init_console(app)  # session cookie policy and CSRF for every form outside /api/
     init_monitoring(app)
     init_webhooks(app)
     init_reports(app)
+    import service.search.applier  # noqa: F401  (wakes the index applier after commits)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -68,3 +72,16 @@ def _register_cli(app: Flask) -> None:
         app.cli.add_command(command)
     app.cli.add_command(lists_cli)
     app.cli.add_command(bank_watch_cli)
+    from service.search.cli import search_cli
+
+    app.cli.add_command(search_cli)
+
+
+def _register_setup_steps(app: Flask) -> None:
+    """`setup` runs these in order: the demo register first, the search index last."""
+    from service.register.demo import setup_step as demo_step
+    from service.search.applier import setup_search_index
+
+    steps = app.extensions.setdefault("setup_steps", [])
+    steps.insert(0, demo_step)
+    steps.append(setup_search_index)

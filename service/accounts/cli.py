@@ -21,7 +21,8 @@ def _authority(name: str | None) -> Authority | None:
         return None
     authority = db.session.scalar(select(Authority).where(Authority.name == name))
     if authority is None:
-        raise click.BadParameter(f"no authority named {name!r} (处罚机关不存在)", param_hint="--authority")
+        raise click.BadParameter(f"no authority named {name!r} (处罚机关不存在)",
+                                 param_hint="--authority")
     return authority
 
 
@@ -42,7 +43,8 @@ def create_user(username: str, role: str, authority: str | None, display_name: s
         raise click.BadParameter(f"user {username!r} exists", param_hint="USERNAME")
     found = _authority(authority)
     if found is None and role != Role.ADMIN:
-        raise click.BadParameter("clerks and reviewers belong to an authority", param_hint="--authority")
+        raise click.BadParameter("clerks and reviewers belong to an authority",
+                                 param_hint="--authority")
     user = User(username=username, display_name=display_name or username, role=role,
                 password_hash=hash_password(password), authority_id=found.id if found else None)
     db.session.add(user)

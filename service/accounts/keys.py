@@ -47,20 +47,22 @@ def create_api_client(name: str, scopes: list[str], *, actor: Actor, now: dateti
     return client, key
 
 
-def rotate_api_key(client: ApiClient, *, actor: Actor, now: datetime) -> str:
+def rotate_api_key(client: ApiClient, *, actor: Actor, now: datetime,
+                   reason: str | None = None) -> str:
     """Replace the key; the old one stops working at once."""
     prefix, secret, key = _new_key()
     client.key_prefix, client.key_hash, client.rotated_at = prefix, _hash(secret), now
     log_event(actor, "api_client.rotate", now=now, object_type="api_client", object_id=client.id,
-              authority_id=client.authority_id)
+              authority_id=client.authority_id, details={"reason": reason} if reason else None)
     db.session.flush()
     return key
 
 
-def revoke_api_client(client: ApiClient, *, actor: Actor, now: datetime) -> None:
+def revoke_api_client(client: ApiClient, *, actor: Actor, now: datetime,
+                      reason: str | None = None) -> None:
     client.is_active, client.revoked_at = False, now
     log_event(actor, "api_client.revoke", now=now, object_type="api_client", object_id=client.id,
-              authority_id=client.authority_id)
+              authority_id=client.authority_id, details={"reason": reason} if reason else None)
     db.session.flush()
 
 

@@ -141,7 +141,7 @@ def _day_statements(as_of: date) -> tuple[Prepared, Prepared, Prepared]:
                Decision.repaired_on.is_(None))
         .order_by(Decision.decided_on, Decision.id))
     penalties = Prepared(select(Decision.subject_id, Decision.decided_on, Decision.fine_amount,
-                                Decision.violation_type)
+                                Decision.confiscated_amount, Decision.violation_type)
                          .where(Decision.subject_id == sid, disclosed_on(as_of)))
     return entries, linked, penalties
 
@@ -151,6 +151,7 @@ class _Penalty:
     subject_id: int
     decided_on: date
     fine_amount: object
+    confiscated_amount: object
     violation_type: str
 
 

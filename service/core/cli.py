@@ -29,3 +29,12 @@ def setup_command(demo: bool) -> None:
     click.echo("database migrated")
     for step in current_app.extensions.get("setup_steps", []):
         step(demo=demo)
+
+
+@demo_cli.command("load")
+@with_appcontext
+def demo_load() -> None:
+    """Load the demo register (DEMO data) into a database that holds no decisions."""
+    from service.register.demo import setup_step
+
+    setup_step(demo=True)

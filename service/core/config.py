@@ -38,7 +38,13 @@ def load_config(overrides: dict | None = None) -> dict:
         "SEARCH_BACKEND": os.environ.get("SEARCH_BACKEND", "whoosh"),
         "INSTANCE_DIR": str(instance),
     }
+    if os.environ.get("SESSION_COOKIE_SECURE"):
+        config["SESSION_COOKIE_SECURE"] = os.environ["SESSION_COOKIE_SECURE"] not in ("0", "false")
     config.update(overrides or {})
+    # Session cookies travel over HTTPS only; plain http is allowed for tests and local
+    # development only, and only when the configuration says so.
+    config.setdefault("SESSION_COOKIE_SECURE",
+                      not (config.get("TESTING") or config.get("DEBUG")))
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _secret_from_file(Path(config["INSTANCE_DIR"]) / "secret_key")
     check_config(config)

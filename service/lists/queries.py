@@ -59,6 +59,7 @@ class PenaltySummary:
     count: int = 0
     latest_decided_on: date | None = None
     total_fine: Decimal = Decimal(0)  # 万元
+    total_confiscated: Decimal = Decimal(0)  # 万元
     violation_types: tuple[str, ...] = ()
 
 
@@ -136,7 +137,7 @@ def _status_statements(as_of: date):
     entries = (_entries_select().where(ListEntry.subject_id.in_(ids), entry_in_force_on(as_of))
                .order_by(ListEntry.starts_on, ListEntry.id))
     penalties = (select(Decision.subject_id, Decision.decided_on, Decision.fine_amount,
-                        Decision.violation_type)
+                        Decision.confiscated_amount, Decision.violation_type)
                  .where(Decision.subject_id.in_(ids), disclosed_on(as_of)))
     return entries, penalties
 
@@ -164,6 +165,7 @@ def _status(subject_id: int, as_of: date, entries: list[EntryView], rows) -> Sub
         latest_decided_on=max((r.decided_on for r in rows), default=None),
         # Summed in Python: exact Decimal on SQLite too (its SUM would go through float).
         total_fine=sum((r.fine_amount or Decimal(0) for r in rows), Decimal(0)),
+        total_confiscated=sum((r.confiscated_amount or Decimal(0) for r in rows), Decimal(0)),
         violation_types=tuple(sorted({r.violation_type for r in rows})),
     )
     status = status_code(blacklisted=bool(black), red_listed=bool(red),

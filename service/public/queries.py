@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, distinct, func, or_, select
@@ -24,12 +23,6 @@ from service.register.names import name_key
 from service.register.queries import disclosed_on, entry_in_force_on
 
 PER_PAGE = 20
-
-# Subject status, in order of precedence (the values of lists.queries.SubjectStatus).
-BLACKLISTED = "blacklisted"
-RED_LIST = "red_list"
-DISCLOSED_PENALTIES = "disclosed_penalties"
-NOTHING_ON_RECORD = "nothing_on_record"
 
 
 @dataclass(frozen=True)
@@ -125,74 +118,7 @@ def withdrawal_reason(decision: Decision, as_of: date) -> str:
     return "unpublished"  # published later today or after `as_of`
 
 
-# --- a subject's standing ---------------------------------------------------------------
-# Shaped like lists.queries.subject_status (feat/rules) so that it can replace this.
-
-
-@dataclass(frozen=True)
-class EntryView:
-    """An in-force list entry as the public sees it."""
-
-    list_kind: str
-    basis: str
-    basis_text: str
-    authority: str | None
-    starts_on: date
-    scheduled_end_on: date | None
-
-
-@dataclass(frozen=True)
-class PenaltySummary:
-    count: int
-    latest_decided_on: date | None
-    fine_total: Decimal
-    confiscated_total: Decimal
-
-
-@dataclass(frozen=True)
-class SubjectStanding:
-    subject_id: int
-    as_of: date
-    status: str  # blacklisted / red_list / disclosed_penalties / nothing_on_record
-    black_entries: tuple[EntryView, ...]
-    red_entries: tuple[EntryView, ...]
-    penalties: PenaltySummary
-
-
-def subject_standing(subject_id: int, as_of: date) -> SubjectStanding:
-    """Where a subject stands on `as_of`: its in-force entries and disclosed penalties."""
-    entries = db.session.scalars(
-        select(ListEntry).where(ListEntry.subject_id == subject_id, entry_in_force_on(as_of))
-        .options(joinedload(ListEntry.authority)).order_by(ListEntry.starts_on.desc())
-    ).all()
-    views = [EntryView(e.list_kind, e.basis, e.basis_text,
-                       e.authority.name if e.authority else None, e.starts_on, e.scheduled_end_on)
-             for e in entries]
-    black = tuple(v for v in views if v.list_kind == "black")
-    red = tuple(v for v in views if v.list_kind == "red")
-    penalties = _penalty_summary(subject_id, as_of)
-    if black:
-        status = BLACKLISTED
-    elif red:
-        status = RED_LIST
-    elif penalties.count:
-        status = DISCLOSED_PENALTIES
-    else:
-        status = NOTHING_ON_RECORD
-    return SubjectStanding(subject_id, as_of, status, black, red, penalties)
-
-
-def _penalty_summary(subject_id: int, as_of: date) -> PenaltySummary:
-    rows = db.session.execute(
-        select(Decision.decided_on, Decision.fine_amount, Decision.confiscated_amount)
-        .where(Decision.subject_id == subject_id, disclosed_on(as_of))
-    ).all()
-    return PenaltySummary(
-        count=len(rows),
-        latest_decided_on=max((r.decided_on for r in rows), default=None),
-        fine_total=sum((r.fine_amount or Decimal(0) for r in rows), Decimal(0)),
-        confiscated_total=sum((r.confiscated_amount or Decimal(0) for r in rows), Decimal(0)),
-    )
+# --- a subject's page (its standing comes from lists.queries.subject_status) -------------
 
 
 def subject_decisions(subject_id: int, as_of: date) -> list[Decision]:

@@ -16,6 +16,7 @@ from flask import (
 )
 
 from service.core import clock
+from service.lists.queries import subject_status
 from service.public import feed, opendata, queries
 from service.public import statistics as stats
 from service.public.labels import (
@@ -94,8 +95,8 @@ def decision_page(decision_id: int):
 def subject_page(subject_id: int):
     today = clock.today()
     subject = queries.get_subject(subject_id) or abort(404)
-    standing = queries.subject_standing(subject_id, today)
-    if standing.status == queries.NOTHING_ON_RECORD:
+    standing = subject_status(subject_id, today)
+    if standing.status == "nothing_on_record":
         # Nothing public: do not confirm that this id was ever a party.
         return render_template("public/subject_none.html", code=None, problem=None), 404
     return render_template("public/subject.html", subject=subject, standing=standing,
@@ -117,8 +118,8 @@ def subject_by_code(code: str):
         abort(400, description="代码过长：统一社会信用代码为18位")
     subject = queries.find_subject_by_code(code)
     if subject is not None:
-        standing = queries.subject_standing(subject.id, clock.today())
-        if standing.status != queries.NOTHING_ON_RECORD:
+        standing = subject_status(subject.id, clock.today())
+        if standing.status != "nothing_on_record":
             return redirect(url_for(".subject_page", subject_id=subject.id))
     problem = check_uscc(code) if len(code) == 18 else None
     return render_template("public/subject_none.html", code=code, problem=problem)

@@ -1,5 +1,209 @@
-"""JSON API for officials' systems to submit decisions (token-authenticated)."""
+"""JSON API for officials' case systems to submit decisions (token-authenticated).
 
-from flask import Blueprint
+    POST /api/v1/register/decisions          submit one decision (the 双公示 fields)
+    GET  /api/v1/register/decisions/<id>     its status and history
+    GET  /api/v1/register/decisions?number=  the same, found by decision number
+
+A client is an ApiClient with the scope "submit", bound to one authority: it
+submits for that authority only. Submitted decisions are published at once,
+as bulk imports are (the case system has already approved them; hand-typed
+decisions go through the console's review). Idempotent on the natural key
+authority + decision number: the same content again answers 200 "unchanged";
+different content is a correction (a new revision). Errors are RFC 7807
+problem+json with per-field errors keyed as the client wrote them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, request, url_for
+from marshmallow import Schema, fields
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from service.accounts.keys import authenticate_key
+from service.accounts.models import ApiClient
+from service.core import clock
+from service.core.actors import Actor
+from service.core.db import db, transactional
+from service.core.errors import ApiError
+from service.register.models import Authority, Decision, DecisionRevision
+from service.register.operations import (
+    RegisterError,
+    correct_decision,
+    create_decision,
+    decision_values,
+)
+from service.register.queries import disclosed_on
+from service.register.schemas import english_keys, load_decision
+from service.rules.policy import current_policy
 
 bp = Blueprint("register_api", __name__, url_prefix="/api/v1/register")
+
+SCOPE = "submit"
+_STATUS_CODES = {"invalid_status": 409, "duplicate_number": 409}
+
+
+class RevisionSchema(Schema):
+    seq = fields.Integer()
+    action = fields.String()
+    actor = fields.String()
+    at = fields.DateTime()
+    reason = fields.String()
+
+
+class DecisionStatusSchema(Schema):
+    """What a submitting system sees of its decision."""
+
+    id = fields.Integer()
+    number = fields.String()
+    authority = fields.String()
+    party_name = fields.String()
+    status = fields.String()
+    severity = fields.String()
+    decided_on = fields.Date()
+    disclosure_ends_on = fields.Date()
+    is_disclosed = fields.Boolean()
+    public_url = fields.String()
+    published_at = fields.DateTime()
+    corrected_at = fields.DateTime()
+    revoked_at = fields.DateTime()
+    revocation_kind = fields.String()
+    revocation_reason = fields.String()
+    revisions = fields.List(fields.Nested(RevisionSchema))
+
+
+_status_schema = DecisionStatusSchema()
+
+
+def _client(now: datetime) -> ApiClient:
+    """The submitting client named by `Authorization: Bearer <key>`, with the submit scope."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, key = header.partition(" ")
+    client = authenticate_key(key) if scheme.lower() == "bearer" and key.strip() else None
+    if client is None:
+        raise ApiError(401, "unauthorized", "an API key is required: "
+                       "Authorization: Bearer <key>",
+                       headers={"WWW-Authenticate": 'Bearer realm="register"'})
+    if SCOPE not in (client.scopes or []):
+        raise ApiError(403, "insufficient_scope", f"this API key lacks the {SCOPE!r} scope")
+    if client.authority_id is None:
+        raise ApiError(403, "no_authority", "this API key is not bound to an authority "
+                       "(处罚机关); ask an administrator to bind it")
+    client.last_used_at = now
+    return client
+
+
+def _own_authority(body: dict, authority: Authority) -> dict:
+    """Fill in the client's authority; refuse a record naming another one."""
+    named, given = english_keys(body)
+    for field, own in (("authority_uscc", authority.uscc), ("authority_name", authority.name)):
+        value = named.get(field)
+        if value not in (None, "") and str(value).strip().upper() != (own or "").upper():
+            raise ApiError(403, "wrong_authority",
+                           f"this API key submits for {authority.name} only "
+                           "(只能报送本机关的处罚决定)",
+                           errors={given[field]: [f"must be {own} or left out"]})
+    return {**body, "authority_name": authority.name, "authority_uscc": authority.uscc}
+
+
+def _status(decision: Decision, today) -> dict:
+    disclosed = db.session.scalar(select(Decision.id).where(
+        Decision.id == decision.id, disclosed_on(today))) is not None
+    revisions = db.session.scalars(select(DecisionRevision).where(
+        DecisionRevision.decision_id == decision.id).order_by(DecisionRevision.seq)).all()
+    return _status_schema.dump({
+        **{name: getattr(decision, name) for name in (
+            "id", "number", "party_name", "status", "severity", "decided_on",
+            "disclosure_ends_on", "published_at", "corrected_at", "revoked_at",
+            "revocation_kind", "revocation_reason")},
+        "authority": decision.authority.name, "is_disclosed": disclosed,
+        "public_url": url_for("public.decision_page", decision_id=decision.id, _external=True)
+        if disclosed else None,
+        "revisions": revisions,
+    })
+
+
+def _register_error(exc: RegisterError) -> ApiError:
+    return ApiError(_STATUS_CODES.get(exc.code, 422), exc.code, exc.message,
+                    errors={exc.field: [exc.message]} if exc.field else None)
+
+
+@bp.post("/decisions")
+@transactional
+def submit_decision():
+    """Submit a decision: 201 created, 200 unchanged or corrected."""
+    now = clock.now()
+    today = clock.local_date(now)
+    client = _client(now)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_body", "send one decision as a JSON object "
+                       "(Content-Type: application/json)")
+    reason = body.pop("correction_reason", None)
+    data, errors = load_decision(_own_authority(body, client.authority), today=today)
+    if errors:
+        raise ApiError(422, "validation_failed", "the decision has invalid fields "
+                       "(字段校验未通过)", errors=errors)
+    actor = Actor.client(client)
+    existing = db.session.scalar(select(Decision).where(
+        Decision.authority_id == client.authority_id, Decision.number == data["number"]))
+    try:
+        if existing is None:
+            decision = create_decision(data, actor=actor, now=now, status="published",
+                                       today=today)
+            db.session.flush()
+            return _answer(decision, "created", today, 201)
+        digest = decision_values(data, current_policy(), _secret())["content_digest"]
+        if digest == existing.content_digest:
+            return _answer(existing, "unchanged", today, 200)
+        correct_decision(existing, data, actor=actor, now=now, today=today,
+                         reason=reason or f"correction submitted by {client.name}")
+    except RegisterError as exc:
+        raise _register_error(exc) from exc
+    except IntegrityError as exc:  # the same number submitted concurrently
+        raise ApiError(409, "conflict", "this decision number was just submitted by another "
+                       "request; send it again") from exc
+    return _answer(existing, "corrected", today, 200)
+
+
+def _secret() -> str:
+    from flask import current_app
+
+    return current_app.config["SECRET_KEY"]
+
+
+def _answer(decision: Decision, result: str, today, code: int):
+    body = {"result": result, **_status(decision, today)}
+    location = url_for(".decision_status", decision_id=decision.id)
+    return body, code, {"Location": location}
+
+
+@bp.get("/decisions/<int:decision_id>")
+@transactional
+def decision_status(decision_id: int):
+    """A submitted decision's status, for the client of its authority only."""
+    now = clock.now()
+    client = _client(now)
+    decision = db.session.get(Decision, decision_id)
+    if decision is None or decision.authority_id != client.authority_id:
+        raise ApiError(404, "not_found", f"no decision {decision_id} of your authority")
+    return _status(decision, clock.local_date(now))
+
+
+@bp.get("/decisions")
+@transactional
+def find_decision():
+    """Find the client's decision by its number: ?number=津北辰市监处罚〔2026〕18号."""
+    now = clock.now()
+    client = _client(now)
+    number = (request.args.get("number") or "").strip()
+    if not number:
+        raise ApiError(400, "number_required", "give ?number=<行政处罚决定书文号>",
+                       errors={"number": ["is required (必填)"]})
+    decision = db.session.scalar(select(Decision).where(
+        Decision.authority_id == client.authority_id, Decision.number == number))
+    if decision is None:
+        raise ApiError(404, "not_found", f"no decision {number} of your authority")
+    return _status(decision, clock.local_date(now))

@@ -85,7 +85,8 @@ def check_ric(value: str) -> CodeError | None:
     """
     number = clean_code(value)
     if len(number) != 18:
-        return CodeError("bad_length", f"an ID card number has 18 characters, this one has {len(number)}")
+        return CodeError("bad_length",
+                         f"an ID card number has 18 characters, this one has {len(number)}")
     if not _RIC.match(number):
         return CodeError("bad_character", "an ID card number is 17 digits and a digit or X")
     try:

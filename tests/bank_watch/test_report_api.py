@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from service.bank_api.models import BankQuery
 from service.bank_api.reports import canonical_json, signature_valid
+from tests.console.helpers import post_form
 from tests.factories import make_decision, make_entry, make_subject, make_uscc
 
 
@@ -136,12 +137,12 @@ def test_the_verify_page_checks_pasted_content_and_signatures(bank):
     assert "信用报告核验" in empty
     assert "data-result" not in empty
 
-    pasted = bank.post("/reports/verify", data={
+    pasted = post_form(bank, "/reports/verify", {
         "number": number, "content": json.dumps(body["report"], ensure_ascii=False, indent=2)})
     assert 'data-result="genuine"' in pasted.get_data(as_text=True)
 
     changed = dict(body["report"], name="别的公司")
-    altered = bank.post("/reports/verify", data={"number": number,
+    altered = post_form(bank, "/reports/verify", {"number": number,
                                                  "content": json.dumps(changed)})
     assert 'data-result="altered"' in altered.get_data(as_text=True)
 
@@ -151,7 +152,7 @@ def test_the_verify_page_checks_pasted_content_and_signatures(bank):
 
     number_only = bank.get("/reports/verify", query_string={"number": number})
     assert 'data-result="issued"' in number_only.get_data(as_text=True)
-    unknown = bank.post("/reports/verify", data={"number": "CR-20260101-ZZZZZZZZ"})
+    unknown = post_form(bank, "/reports/verify", {"number": "CR-20260101-ZZZZZZZZ"})
     assert 'data-result="not_found"' in unknown.get_data(as_text=True)
-    broken = bank.post("/reports/verify", data={"number": number, "content": "{oops"})
+    broken = post_form(bank, "/reports/verify", {"number": number, "content": "{oops"})
     assert "不是有效的 JSON" in broken.get_data(as_text=True)

@@ -1,0 +1,110 @@
+"""Apply the search outbox soon after each commit, in a background thread of this process.
+
+A session that flushed new outbox rows wakes the applier when it commits; the
+applier indexes the rows' decisions and deletes the rows only after the index
+commit. If the process dies in between, the rows are still there: the next
+wake-up, the periodic pass, `python -m service search apply` or the setup step
+applies them. Several processes may apply at once: Whoosh's lock serialises
+them and writing a document twice is harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from flask import current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from service.core.db import db
+from service.search.interface import get_search
+from service.search.models import SearchOutbox
+
+log = logging.getLogger(__name__)
+_FLAG = "search_outbox_written"
+PERIOD_SECONDS = 30.0  # also look for rows left behind (e.g. written by another process)
+
+
+class Applier:
+    """One daemon thread per app that applies the outbox when woken (or every 30 s)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self.idle = threading.Event()
+
+    def wake(self) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="search-applier",
+                                                daemon=True)
+                self._thread.start()
+        self.idle.clear()
+        self._wake.set()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait(PERIOD_SECONDS)
+            self._wake.clear()
+            try:
+                with self.app.app_context():
+                    try:
+                        get_search().apply_pending()
+                    finally:
+                        db.session.remove()
+            except Exception:  # keep the rows; the next pass retries
+                log.exception("applying the search outbox failed; will retry")
+            if not self._wake.is_set():
+                self.idle.set()
+
+
+def applier_for(app) -> Applier:
+    applier = app.extensions.get("search_applier")
+    if applier is None:
+        applier = app.extensions.setdefault("search_applier", Applier(app))
+    return applier
+
+
+@event.listens_for(Session, "before_flush")
+def _note_outbox_rows(session, _context, _instances) -> None:
+    if any(isinstance(obj, SearchOutbox) for obj in session.new):
+        session.info[_FLAG] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_applier(session) -> None:
+    if not session.info.pop(_FLAG, False) or not has_app_context():
+        return
+    if isinstance(session.bind, Connection):  # joined to an outer transaction (tests)
+        return
+    app = current_app._get_current_object()
+    if app.config.get("SEARCH_BACKEND") == "whoosh" and app.config.get(
+            "SEARCH_APPLY_AFTER_COMMIT", True):
+        applier_for(app).wake()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_outbox_rows(session) -> None:
+    session.info.pop(_FLAG, None)
+
+
+def setup_search_index(demo: bool = False) -> None:
+    """Setup step: apply what is pending, build the index if there is none, report."""
+    import click
+
+    search = get_search()
+    if current_app.config["SEARCH_BACKEND"] == "null":
+        click.echo("search: SEARCH_BACKEND=null, no index")
+        return
+    if search.current_dir() is None:
+        count = search.reindex()
+        click.echo(f"search index built: {count} decisions")
+        return
+    applied = search.apply_pending()
+    report = search.check(repair=True)
+    click.echo(f"search index up to date: {applied} outbox rows applied, "
+               f"{len(report.missing) + len(report.stale) + len(report.extra)} documents repaired")

@@ -1,0 +1,134 @@
+"""What goes into the index: the schema, one document per decision, and which decisions.
+
+The index holds every decision that could be public on some day (published,
+not revoked, not repaired, disclosable); the day-dependent part of the rule
+(published by then, decided by then, not past its last public day) is a filter
+over the date columns at query time, so a record expires without anyone acting.
+`indexable()` and `disclosed_mask()` together are the twin of
+register.queries.disclosed_on: tests/search checks that they agree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+
+from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy.orm import joinedload
+from whoosh import columns, fields
+
+from service.core.clock import local_date
+from service.public.redaction import redact_id_numbers
+from service.register.models import Decision
+from service.register.schemas import PENALTY_CATEGORIES, VIOLATION_TYPES
+from service.search.analysis import bigram_analyzer, code_analyzer, jieba_analyzer
+
+EPOCH = date(1970, 1, 1)
+OTHER_VIOLATION = len(VIOLATION_TYPES)  # code of a type outside the standard list
+CATEGORY_BITS = {name: 1 << i for i, name in enumerate(PENALTY_CATEGORIES)}
+
+# Facet and date columns, read as numpy arrays by the engine (int32, big-endian on disk).
+COLUMNS = ("did", "violation", "cats", "authority", "region", "year",
+           "decided", "published", "ends")
+
+
+def day_number(day: date | None) -> int:
+    return (day - EPOCH).days if day else 0
+
+
+def make_schema() -> fields.Schema:
+    text = {"phrase": False}
+    schema = fields.Schema(
+        id=fields.ID(stored=True, unique=True),
+        stamp=fields.STORED(),  # fingerprint of the document: `search check` finds stale ones
+        name=fields.TEXT(analyzer=jieba_analyzer(), field_boost=1.0, **text),
+        name_bigrams=fields.TEXT(analyzer=bigram_analyzer(), **text),
+        codes=fields.TEXT(analyzer=code_analyzer(), **text),
+        authority_text=fields.TEXT(analyzer=jieba_analyzer(), **text),
+        body=fields.TEXT(analyzer=jieba_analyzer(), **text),
+        basis=fields.TEXT(analyzer=jieba_analyzer(), **text),
+    )
+    for name in COLUMNS:
+        schema.add(name, fields.COLUMN(columns.NumericColumn("i", default=0)))
+    return schema
+
+
+def indexable() -> ColumnElement[bool]:
+    """The day-independent half of disclosed_on: decisions that may be public on some day."""
+    return and_(
+        Decision.status == "published",
+        Decision.revoked_at.is_(None),
+        Decision.repaired_on.is_(None),
+        Decision.is_disclosable.is_(True),
+        Decision.published_at.is_not(None),
+        Decision.disclosure_ends_on.is_not(None),
+    )
+
+
+def is_indexable(decision: Decision) -> bool:
+    return (decision.status == "published" and decision.revoked_at is None
+            and decision.repaired_on is None and bool(decision.is_disclosable)
+            and decision.published_at is not None and decision.disclosure_ends_on is not None)
+
+
+def indexable_query(ids=None):
+    """SELECT the indexable decisions (optionally among `ids`) with what documents need."""
+    stmt = select(Decision).where(indexable()).options(joinedload(Decision.authority),
+                                                       joinedload(Decision.subject))
+    if ids is not None:
+        stmt = stmt.where(Decision.id.in_(list(ids)))
+    return stmt.order_by(Decision.id)
+
+
+def violation_code(violation_type: str) -> int:
+    try:
+        return VIOLATION_TYPES.index(violation_type)
+    except ValueError:
+        return OTHER_VIOLATION
+
+
+def category_mask(categories) -> int:
+    mask = 0
+    for name in categories or ():
+        mask |= CATEGORY_BITS.get(name, CATEGORY_BITS["其他"])
+    return mask
+
+
+def document(decision: Decision) -> dict:
+    """The index document of one decision (only public fields; ID numbers never enter)."""
+    authority = decision.authority
+    region = (decision.subject.region_code if decision.subject else None) or (
+        authority.region_code if authority else None)
+    codes = "\n".join(filter(None, (decision.uscc, decision.legacy_code, decision.number)))
+    # Free text may hold a full ID number typed by an official: only its mask is indexed.
+    body = redact_id_numbers(" ".join(filter(None, (
+        decision.violation_type, decision.facts, decision.penalty_content,
+        decision.licence_info, decision.remarks))))
+    doc = {
+        "id": str(decision.id),
+        "name": decision.party_name,
+        "name_bigrams": decision.party_name,
+        "codes": codes,
+        "authority_text": " ".join(filter(None, (authority.name if authority else None,
+                                                 decision.source_unit, decision.number))),
+        "body": body,
+        "basis": decision.legal_basis or "",
+        "did": decision.id,
+        "violation": violation_code(decision.violation_type),
+        "cats": category_mask(decision.penalty_categories),
+        "authority": decision.authority_id or 0,
+        "region": int(region) if region and region.isdigit() else 0,
+        "year": decision.decided_on.year,
+        "decided": day_number(decision.decided_on),
+        "published": day_number(local_date(decision.published_at)),
+        "ends": day_number(decision.disclosure_ends_on),
+    }
+    doc["stamp"] = stamp(doc)
+    return doc
+
+
+def stamp(doc: dict) -> str:
+    """A short fingerprint of a document's indexed values."""
+    text = json.dumps([doc[k] for k in sorted(doc) if k != "stamp"], ensure_ascii=False)
+    return hashlib.blake2b(text.encode(), digest_size=10).hexdigest()

@@ -1,0 +1,204 @@
+"""Signing in and out: password check, lockout, session cookie, CSRF, password change."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from service.audit.models import AuditEvent
+from service.console.accounts import LOCKOUT, MAX_FAILURES
+from service.core import clock
+from service.core.db import db
+from tests.console.helpers import PASSWORD, csrf_token, login, make_user, post_form
+from tests.factories import make_authority
+
+
+@pytest.fixture
+def clerk(session):
+    return make_user(make_authority(), "clerk")
+
+
+def _events(action: str, user=None) -> list[AuditEvent]:
+    query = select(AuditEvent).where(AuditEvent.action == action)
+    if user is not None:
+        query = query.where(AuditEvent.object_id == user.id)
+    return list(db.session.scalars(query))
+
+
+def test_console_pages_need_a_login(client):
+    response = client.get("/console/decisions?status=draft")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/console/login?next=/console/decisions?status%3Ddraft"
+
+
+def test_login_opens_the_console_and_is_audited(client, clerk):
+    response = login(client, clerk)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/console/"
+    home = client.get("/console/")
+    assert home.status_code == 200
+    assert clerk.display_name in home.get_data(as_text=True)
+    assert clerk.last_login_at is not None
+    assert len(_events("user.login", clerk)) == 1
+
+
+def test_login_goes_to_next_page_but_never_off_site(client, clerk):
+    token = csrf_token(client)
+    form = {"csrf_token": token, "username": clerk.username, "password": PASSWORD}
+    response = client.post("/console/login", data={**form, "next": "/console/decisions?q=x"})
+    assert response.headers["Location"] == "/console/decisions?q=x"
+    client.post("/console/logout", data={"csrf_token": csrf_token(client, "/console/")})
+    for target in ("https://evil.example/console/", "//evil.example/console/", "/public"):
+        response = client.post("/console/login",
+                               data={**form, "csrf_token": csrf_token(client), "next": target})
+        assert response.headers["Location"] == "/console/", target
+        client.post("/console/logout", data={"csrf_token": csrf_token(client, "/console/")})
+
+
+def test_wrong_password_is_refused_without_saying_which_part(client, clerk):
+    response = login(client, clerk, "Wrong-password-1")
+    assert response.status_code == 401
+    assert "用户名或密码错误" in response.get_data(as_text=True)
+    unknown = login(client, "nobody-here", "Wrong-password-1")
+    assert unknown.status_code == 401
+    assert "用户名或密码错误" in unknown.get_data(as_text=True)
+    assert client.get("/console/").status_code == 302
+    assert clerk.failed_logins == 1
+    assert len(_events("user.login_failed")) == 2
+
+
+def test_five_failures_lock_the_account_for_fifteen_minutes(client, clerk, monkeypatch):
+    for _ in range(MAX_FAILURES - 1):
+        assert "用户名或密码错误" in login(client, clerk, "Wrong-password-1").get_data(as_text=True)
+    fifth = login(client, clerk, "Wrong-password-1")
+    assert "账户已锁定" in fifth.get_data(as_text=True)
+    assert clerk.locked_until is not None
+    locked = _events("user.locked", clerk)
+    assert len(locked) == 1
+    assert locked[0].details["minutes"] == 15
+
+    # The right password does not open a locked account...
+    refused = login(client, clerk)
+    assert refused.status_code == 401
+    assert "账户已锁定" in refused.get_data(as_text=True)
+    assert client.get("/console/").status_code == 302
+
+    # ...until the 15 minutes are over.
+    later = clock.now() + LOCKOUT + timedelta(seconds=1)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    assert login(client, clerk).status_code == 302
+    assert client.get("/console/").status_code == 200
+    assert clerk.failed_logins == 0
+    assert clerk.locked_until is None
+
+
+def test_deactivated_user_cannot_login_and_loses_open_sessions(client, clerk):
+    login(client, clerk)
+    assert client.get("/console/").status_code == 200
+    clerk.is_active = False
+    db.session.flush()
+    assert client.get("/console/").status_code == 302
+    response = login(client, clerk)
+    assert response.status_code == 401
+    assert "已停用" in response.get_data(as_text=True)
+
+
+def test_session_cookie_is_httponly_lax_and_renewed_on_login(client, clerk):
+    client.get("/console/login")
+    before = client.get_cookie("ipc_session").value
+    response = login(client, clerk)
+    header = response.headers["Set-Cookie"]
+    assert "HttpOnly" in header
+    assert "SameSite=Lax" in header
+    after = client.get_cookie("ipc_session").value
+    assert after != before
+    assert client.get("/console/").status_code == 200
+
+
+def test_session_fixation_old_cookie_is_not_signed_in(app, client, clerk):
+    client.get("/console/login")
+    planted = client.get_cookie("ipc_session").value
+    login(client, clerk)
+    victim = app.test_client()
+    victim.set_cookie("ipc_session", planted)
+    assert victim.get("/console/").status_code == 302
+
+
+def test_cookie_is_secure_unless_testing_or_debug(tmp_path, database_url):
+    from tests.conftest import make_test_app
+
+    production = make_test_app(database_url, tmp_path, TESTING=False)
+    try:
+        assert production.config["SESSION_COOKIE_SECURE"] is True
+        response = production.test_client().get("/console/login")
+        assert "; Secure" in response.headers["Set-Cookie"]
+    finally:
+        production.extensions["db_engine"].dispose()
+
+
+def test_post_without_csrf_token_is_rejected(client, clerk):
+    response = client.post("/console/login",
+                           data={"username": clerk.username, "password": PASSWORD})
+    assert response.status_code == 400
+    assert "CSRF" in response.get_data(as_text=True)
+    assert clerk.last_login_at is None
+    login(client, clerk)
+    forged = client.post("/console/password", data={
+        "csrf_token": "forged", "old_password": PASSWORD,
+        "new_password": "Another-pass-77", "repeat_password": "Another-pass-77"})
+    assert forged.status_code == 400
+    assert _events("user.password_change", clerk) == []
+
+
+def test_json_api_is_not_subject_to_csrf(client):
+    response = client.post("/api/v1/register/nothing-here", json={})
+    assert response.status_code == 404
+    assert response.mimetype == "application/problem+json"
+
+
+def test_logout_is_a_post_and_ends_the_session(client, clerk):
+    login(client, clerk)
+    assert client.get("/console/logout").status_code == 405
+    response = post_form(client, "/console/logout", token_from="/console/")
+    assert response.status_code == 302
+    assert client.get("/console/").status_code == 302
+
+
+def test_password_change_checks_old_password_and_strength(client, clerk):
+    login(client, clerk)
+    cases = [
+        ({"old_password": "wrong-one-11", "new_password": "Another-pass-77",
+          "repeat_password": "Another-pass-77"}, "原密码不正确"),
+        ({"old_password": PASSWORD, "new_password": "short1", "repeat_password": "short1"},
+         "至少 10 位"),
+        ({"old_password": PASSWORD, "new_password": "onlyletterspassword",
+          "repeat_password": "onlyletterspassword"}, "字母和数字"),
+        ({"old_password": PASSWORD, "new_password": "Another-pass-77",
+          "repeat_password": "Another-pass-78"}, "不一致"),
+    ]
+    for form, message in cases:
+        response = post_form(client, "/console/password", form, token_from="/console/password")
+        assert response.status_code == 400
+        assert message in response.get_data(as_text=True)
+    ok = post_form(client, "/console/password", {
+        "old_password": PASSWORD, "new_password": "Another-pass-77",
+        "repeat_password": "Another-pass-77"}, token_from="/console/password")
+    assert ok.status_code == 302
+    assert client.get("/console/").status_code == 200  # this session continues
+    assert len(_events("user.password_change", clerk)) == 1
+    post_form(client, "/console/logout", token_from="/console/")
+    assert login(client, clerk).status_code == 401
+    assert login(client, clerk, "Another-pass-77").status_code == 302
+
+
+def test_password_change_ends_other_sessions(app, client, clerk):
+    other = app.test_client()
+    login(other, clerk)
+    login(client, clerk)
+    post_form(client, "/console/password", {
+        "old_password": PASSWORD, "new_password": "Another-pass-77",
+        "repeat_password": "Another-pass-77"}, token_from="/console/password")
+    assert client.get("/console/").status_code == 200
+    assert other.get("/console/").status_code == 302

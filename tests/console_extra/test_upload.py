@@ -1,0 +1,153 @@
+"""Bulk upload through the console: the importer's per-row report and the rejected rows."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from bench.synth import HEADERS, iter_rows
+from service.audit.models import AuditEvent
+from service.console.upload import purge_uploads
+from service.core import clock
+from service.core.db import db
+from service.register.models import Decision
+from tests.console.helpers import csrf_token, logged_in, make_user
+
+
+def records(authority, n: int = 6, seed: int = 5) -> list[dict]:
+    """Realistic rows (bench/synth) issued by `authority`."""
+    out = []
+    for row in iter_rows(n, seed):
+        out.append(row | {"处罚机关": authority.name, "处罚机关统一社会信用代码": authority.uscc,
+                          "数据来源单位": authority.name,
+                          "数据来源单位统一社会信用代码": authority.uscc})
+    return out
+
+
+def as_csv(rows: list[dict]) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(HEADERS))
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def upload(client, body: bytes, name: str = "decisions.csv", **form):
+    token = csrf_token(client, "/console/decisions/upload")
+    return client.post("/console/decisions/upload", content_type="multipart/form-data",
+                       data={"csrf_token": token, "file": (io.BytesIO(body), name), **form})
+
+
+@pytest.fixture
+def uploader(client, reviewer, authority):
+    db.session.commit()
+    return logged_in(client, reviewer)
+
+
+def decisions_of(authority) -> int:
+    return db.session.scalar(select(func.count(Decision.id)).where(
+        Decision.authority_id == authority.id))
+
+
+def test_upload_imports_and_reports_each_rejected_row(uploader, authority, reviewer):
+    rows = records(authority)
+    rows[1]["统一社会信用代码"] = rows[1]["统一社会信用代码"][:-1] + "0"  # wrong check character
+    rows[3]["处罚决定日期"] = "2025-02-30"
+    response = upload(uploader, as_csv(rows))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200, html
+    assert 'data-count="rows">6<' in html
+    assert 'data-count="created">4<' in html
+    assert 'data-count="rejected">2<' in html
+    assert 'data-row="3"' in html  # the spreadsheet's row numbers: the header is row 1
+    assert 'data-row="5"' in html
+    assert decisions_of(authority) == 4
+    assert db.session.scalar(select(func.count(Decision.id)).where(
+        Decision.status == "published")) == 4
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "register.import"))
+    assert event.actor == f"user:{reviewer.id}"
+    assert event.details["rejected"] == 2
+
+    link = html.split('id="rejects-link" href="')[1].split('"')[0]
+    download = uploader.get(link)
+    assert download.status_code == 200
+    assert download.mimetype == "text/csv"
+    rejected = list(csv.DictReader(io.StringIO(download.data.decode("utf-8-sig"))))
+    assert [r["行政处罚决定书文号"] for r in rejected] == [rows[1]["行政处罚决定书文号"],
+                                                           rows[3]["行政处罚决定书文号"]]
+    assert "统一社会信用代码" in rejected[0]["错误原因"]
+    assert "处罚决定日期" in rejected[1]["错误原因"]
+    # The uploaded file (full ID numbers) is not kept; only the rejected rows, for a week.
+    folder = Path(uploader.application.config["INSTANCE_DIR"]) / "uploads" / link.split("/")[-2]
+    assert sorted(p.name for p in folder.iterdir()) == ["meta.json", "rejects.csv"]
+    assert purge_uploads(clock.now() + timedelta(days=6)) == 0
+    assert purge_uploads(clock.now() + timedelta(days=8)) >= 1
+    assert uploader.get(link).status_code == 404
+
+
+def test_uploading_the_same_file_again_changes_nothing(uploader, authority):
+    body = as_csv(records(authority, 3))
+    upload(uploader, body)
+    again = upload(uploader, body).get_data(as_text=True)
+    assert 'data-count="unchanged">3<' in again
+    assert 'data-count="created">0<' in again
+    assert decisions_of(authority) == 3
+
+
+def test_xlsx_upload(uploader, authority):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(list(HEADERS))
+    for row in records(authority, 2, seed=9):
+        sheet.append([row[h] for h in HEADERS])
+    out = io.BytesIO()
+    book.save(out)
+    html = upload(uploader, out.getvalue(), "2025年3月.xlsx").get_data(as_text=True)
+    assert 'data-count="created">2<' in html
+    assert "rejects-link" not in html
+
+
+def test_another_authoritys_rows_refuse_the_whole_file(uploader, authority, other_authority):
+    rows = records(authority, 4)
+    rows[2] |= {"处罚机关": other_authority.name,
+                "处罚机关统一社会信用代码": other_authority.uscc}
+    response = upload(uploader, as_csv(rows))
+    assert response.status_code == 403
+    assert "第 4 行的处罚机关不是本机关" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Decision.id))) == 0
+
+
+def test_bad_files_are_named(uploader, authority):
+    wrong = upload(uploader, b"a,b\n1,2\n", "decisions.pdf")
+    assert wrong.status_code == 400
+    assert "只支持 .csv 或 .xlsx" in wrong.get_data(as_text=True)
+    missing = upload(uploader, "行政相对人名称\n甲公司\n".encode(), "x.csv")
+    assert missing.status_code == 400
+    assert "缺少必填列" in missing.get_data(as_text=True)
+    nothing = upload(uploader, b"", "")
+    assert "请选择要上传的" in nothing.get_data(as_text=True)
+
+
+def test_rejects_belong_to_the_uploader(client, uploader, authority):
+    rows = records(authority, 2)
+    rows[0]["处罚决定日期"] = "not a date"
+    html = upload(uploader, as_csv(rows)).get_data(as_text=True)
+    link = html.split('id="rejects-link" href="')[1].split('"')[0]
+    client.post("/console/logout", data={"csrf_token": csrf_token(client, "/console/")})
+    other = make_user(authority, "reviewer")
+    db.session.commit()
+    logged_in(client, other)
+    assert client.get(link).status_code == 403
+    assert client.get("/console/decisions/upload/nosuchtoken/rejects.csv").status_code == 404
+
+
+@pytest.mark.parametrize("role", ["clerk"])
+def test_clerks_cannot_upload(client, authority, role):
+    logged_in(client, make_user(authority, role))
+    assert client.get("/console/decisions/upload").status_code == 403
