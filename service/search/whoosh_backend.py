@@ -167,6 +167,9 @@ class WhooshSearch:
                 decision_ids.update(db.session.scalars(
                     select(Decision.id).where(Decision.subject_id.in_(subjects))))
             self.write(decision_ids)
+            # End the read transaction first: another applier may have deleted these rows
+            # meanwhile, and on SQLite a write from a stale read snapshot fails (BUSY_SNAPSHOT).
+            db.session.rollback()
             db.session.execute(delete(SearchOutbox).where(
                 SearchOutbox.id.in_([r.id for r in rows])))
             db.session.commit()
