@@ -7,6 +7,7 @@ from service.bank_api.monitor_schemas import (
     ChangesQuerySchema,
     DeliveriesAnswerSchema,
     DeliveriesQuerySchema,
+    DeliverySchema,
     ReportAnswerSchema,
     ReportKeysQuerySchema,
     ReportKeysSchema,
@@ -95,6 +96,15 @@ MONITORING = (
         tags=("monitoring",), error_codes={404: "no_webhook"},
         description="The latest messages, newest first: status, attempts, the last HTTP "
                     "status or error, and when the next attempt is due."),
+    ApiOperation(
+        "bank_api.retry_delivery", "post", "monitor", "Send a message again",
+        DeliverySchema, errors=(404, 409), tags=("monitoring",),
+        path_parameters=({"in": "path", "name": "delivery_id", "required": True,
+                          "schema": {"type": "integer", "minimum": 0, "maximum": 2**62}},),
+        error_codes={404: "no_webhook, delivery_not_found", 409: "already_delivered"},
+        description="A failed (or waiting) message is sent again at once, with a new round "
+                    "of attempts and backoff; the same webhook-id, so receivers can drop "
+                    "duplicates."),
 )
 
 REPORTS = (
@@ -119,15 +129,16 @@ REPORTS = (
         VerifyAnswerSchema, query=VerifyQuerySchema, errors=(400,), tags=("reports",),
         public=True, description=(
             "Public, no key. `result`: genuine, signature_mismatch (not the signature issued "
-            "with that number) or not_found. Without `signature`, says whether the number "
-            "was issued.")),
+            "with that number) or not_found; without `signature`, issued (the number exists, "
+            "nothing was compared) or not_found.")),
     ApiOperation(
         "bank_api.verify_by_content", "post", "", "Verify a report number and content",
         VerifyAnswerSchema, body=VerifyRequestSchema, errors=(400,), tags=("reports",),
         public=True, description=(
             "Public, no key. Send the number and the `report` object as received (and "
             "optionally the signature). `result`: genuine, altered (the content differs in "
-            "any value), signature_mismatch or not_found.")),
+            "any value), signature_mismatch or not_found; with neither content nor "
+            "signature, issued.")),
     ApiOperation(
         "bank_api.report_keys", "get", "", "Public keys that verify reports",
         ReportKeysSchema, query=ReportKeysQuerySchema, errors=(400,), tags=("reports",),

@@ -15,7 +15,7 @@ from service.bank_api.schemas import (
 )
 
 WATCH_RESULTS = ("added", "already_watched", "removed", "not_watched", "invalid")
-VERIFY_RESULTS = ("genuine", "altered", "signature_mismatch", "not_found")
+VERIFY_RESULTS = ("genuine", "issued", "altered", "signature_mismatch", "not_found")
 DELIVERY_STATUSES = ("pending", "delivered", "failed")
 
 

@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from service.audit.operations import data_version, log_event
 from service.bank_api.answers import status_fields
@@ -128,10 +129,13 @@ def signing_key() -> tuple[str, Ed25519PrivateKey]:
 def _ensure_key_row(key_id: str, key: Ed25519PrivateKey, now: datetime) -> None:
     row = db.session.get(ReportKey, key_id)
     if row is None:
-        db.session.add(ReportKey(key_id=key_id, algorithm=ALGORITHM,
-                                 public_key=public_key_text(key), created_at=now))
-        db.session.flush()
-    elif row.public_key != public_key_text(key):
+        try:
+            with db.session.begin_nested():  # another worker may record it at the same time
+                db.session.add(ReportKey(key_id=key_id, algorithm=ALGORITHM,
+                                         public_key=public_key_text(key), created_at=now))
+        except IntegrityError:
+            row = db.session.get(ReportKey, key_id)
+    if row is not None and row.public_key != public_key_text(key):
         raise ConfigError(f"report signing key {key_id!r} differs from the key of that id "
                           "used before: give a new key a new id")
 
@@ -188,22 +192,30 @@ def find_report(number: str) -> CreditReport | None:
         CreditReport.number == number.strip().upper()))
 
 
+def _replay(client_id: int, idempotency_key: str | None, uscc: str,
+            as_of: date) -> CreditReport | None:
+    """The report issued before under this Idempotency-Key, if any."""
+    if not idempotency_key:
+        return None
+    earlier = db.session.scalar(select(CreditReport).where(
+        CreditReport.client_id == client_id, CreditReport.idempotency_key == idempotency_key))
+    if earlier is not None and (earlier.uscc != uscc or earlier.as_of != as_of):
+        raise IdempotencyConflict(
+            f"Idempotency-Key {idempotency_key!r} was used for a report on {earlier.uscc} "
+            f"as of {earlier.as_of}; use a new key for a new request")
+    return earlier
+
+
 def issue_report(client_id: int, institution: str, uscc: str, *, as_of: date, actor: Actor,
                  now: datetime, idempotency_key: str | None = None) -> tuple[CreditReport, bool]:
     """Issue a signed report on a valid USCC; return (report, created).
 
-    The same Idempotency-Key from the same client returns the report issued before.
+    The same Idempotency-Key from the same client returns the report issued
+    before, also when two requests with it race (the unique key decides).
     """
-    if idempotency_key:
-        earlier = db.session.scalar(select(CreditReport).where(
-            CreditReport.client_id == client_id,
-            CreditReport.idempotency_key == idempotency_key))
-        if earlier is not None:
-            if earlier.uscc != uscc or earlier.as_of != as_of:
-                raise IdempotencyConflict(
-                    f"Idempotency-Key {idempotency_key!r} was used for a report on "
-                    f"{earlier.uscc} as of {earlier.as_of}; use a new key for a new request")
-            return earlier, False
+    earlier = _replay(client_id, idempotency_key, uscc, as_of)
+    if earlier is not None:
+        return earlier, False
     found = statuses_by_uscc([uscc], as_of).get(uscc)
     version, data_as_of = data_version()
     key_id, key = signing_key()
@@ -218,8 +230,14 @@ def issue_report(client_id: int, institution: str, uscc: str, *, as_of: date, ac
                           data_version=version, payload=payload.decode("utf-8"),
                           signature=sign_bytes(key, payload), key_id=key_id,
                           idempotency_key=idempotency_key, created_at=now)
-    db.session.add(report)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(report)
+    except IntegrityError:  # a concurrent request with the same key won
+        earlier = _replay(client_id, idempotency_key, uscc, as_of)
+        if earlier is None:
+            raise
+        return earlier, False
     log_event(actor, "report.issue", now=now, object_type="credit_report", object_id=report.id,
               details={"number": number, "uscc": uscc, "as_of": as_of, "status": content["status"],
                        "data_version": version, "key_id": key_id})
@@ -238,7 +256,8 @@ def report_document(report: CreditReport) -> dict:
 
 @dataclass(frozen=True)
 class Verification:
-    """genuine / altered (content differs) / signature_mismatch / not_found."""
+    """genuine / issued (the number exists; nothing given to compare) / altered (content
+    differs) / signature_mismatch / not_found."""
 
     result: str
     report: CreditReport | None = None
@@ -281,4 +300,7 @@ def verify_report(number, *, content=None, signature=None) -> Verification:
     if signature is not None and str(signature).strip() != report.signature:
         return Verification("signature_mismatch", report,
                             "the signature is not the one issued with this report (签名不符)")
+    if content is None and signature is None:
+        return Verification("issued", report, "this number was issued; give the content or "
+                            "the signature to check the report is unaltered (报告编号有效)")
     return Verification("genuine", report, "the report is genuine and unaltered (报告真实有效)")

@@ -35,6 +35,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from service.audit.operations import log_event
+from service.bank_api.monitoring import RECORDED as PUSH
 from service.bank_api.watch_models import Webhook, WebhookDelivery
 from service.bank_api.watchlist import change_dict, changes_since, last_sequence
 from service.core.actors import Actor
@@ -166,6 +167,19 @@ def list_deliveries(webhook_id: int, *, status: str | None = None,
     if status:
         stmt = stmt.where(WebhookDelivery.status == status)
     return list(db.session.scalars(stmt.order_by(WebhookDelivery.id.desc()).limit(limit)))
+
+
+def redeliver(delivery: WebhookDelivery, *, actor: Actor, now: datetime) -> WebhookDelivery:
+    """Send a failed (or waiting) message again now, with a fresh round of attempts."""
+    if delivery.status == "delivered":
+        raise WebhookError("delivery", "this message was delivered already")
+    before = {"status": delivery.status, "attempts": delivery.attempts}
+    delivery.status, delivery.attempts, delivery.next_attempt_at = "pending", 0, now
+    log_event(actor, "webhook.redeliver", now=now, object_type="webhook_delivery",
+              object_id=delivery.id, before=before, after={"status": "pending"})
+    db.session.flush()
+    db.session.info[PUSH] = True
+    return delivery
 
 
 # --- deliveries ----------------------------------------------------------------------

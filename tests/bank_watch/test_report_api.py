@@ -63,6 +63,9 @@ def test_verification_is_public_and_detects_tampering(bank, client, session):
     wrong = client.get("/api/v1/reports/verify",
                        query_string={"number": number, "signature": signature[::-1]})
     assert wrong.get_json()["result"] == "signature_mismatch"
+    issued = client.get("/api/v1/reports/verify", query_string={"number": number}).get_json()
+    assert (issued["result"], issued["genuine"], issued["uscc"]) == (
+        "issued", False, body["report"]["uscc"])
     missing = client.get("/api/v1/reports/verify?number=CR-20260101-00000000").get_json()
     assert (missing["result"], missing["uscc"]) == ("not_found", None)
     assert client.post("/api/v1/reports/verify", json={"report": {}}).status_code == 400
@@ -147,6 +150,8 @@ def test_the_verify_page_checks_pasted_content_and_signatures(bank):
         "number": number, "signature": body["signature"]["value"]})
     assert 'data-result="genuine"' in linked.get_data(as_text=True)
 
+    number_only = bank.get("/reports/verify", query_string={"number": number})
+    assert 'data-result="issued"' in number_only.get_data(as_text=True)
     unknown = post_form(bank, "/reports/verify", {"number": "CR-20260101-ZZZZZZZZ"})
     assert 'data-result="not_found"' in unknown.get_data(as_text=True)
     broken = post_form(bank, "/reports/verify", {"number": number, "content": "{oops"})

@@ -95,6 +95,24 @@ def test_the_same_idempotency_key_returns_the_same_report(session, bank_client):
         issue(make_uscc(), bank_client.id, idempotency_key="loan-2026-0042")
 
 
+def test_a_racing_request_with_the_same_key_gets_the_report_that_won(
+        session, bank_client, monkeypatch):
+    from service.bank_api import reports
+
+    code = make_uscc()
+    first, _ = issue(code, bank_client.id, idempotency_key="loan-race")
+    real_replay = reports._replay
+    calls = []
+
+    def replay_that_missed_it_once(*args):  # the other request had not committed yet
+        calls.append(args)
+        return None if len(calls) == 1 else real_replay(*args)
+
+    monkeypatch.setattr(reports, "_replay", replay_that_missed_it_once)
+    again, created = issue(code, bank_client.id, idempotency_key="loan-race")
+    assert (again.number, created, len(calls)) == (first.number, False, 2)
+
+
 def test_verification_accepts_the_report_in_any_key_order_and_rejects_any_change(
         session, bank_client):
     report, _ = issue(make_subject().uscc, bank_client.id)
@@ -106,6 +124,8 @@ def test_verification_accepts_the_report_in_any_key_order_and_rejects_any_change
     assert verify_report(report.number.lower(), content=json.dumps(document["report"])).is_genuine
     assert verify_report(report.number, content=document).is_genuine
     assert verify_report(report.number, signature=document["signature"]["value"]).is_genuine
+
+    assert verify_report(report.number).result == "issued"  # nothing compared: not "genuine"
 
     tampered = dict(document["report"], status="red_list")
     assert verify_report(report.number, content=tampered).result == "altered"

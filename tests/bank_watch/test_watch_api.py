@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from service.audit.models import AuditEvent
 from service.bank_api.models import BankQuery
+from service.bank_api.monitor_schemas import ChangeSchema
 from service.bank_api.watch_models import WebhookDelivery
 from service.bank_api.webhooks import deliver_webhooks, verify_signature
 from service.core import clock
@@ -84,6 +85,7 @@ def test_the_feed_returns_changes_of_watched_codes_after_the_cursor(bank, sessio
 
     page = bank.get("/api/v1/changes?cursor=0").get_json()
     [change] = page["items"]
+    assert ChangeSchema().validate(change) == {}  # rendered without the schema: still matches
     assert (change["uscc"], change["from_status"], change["to_status"]) == (
         watched.uscc, "nothing_on_record", "disclosed_penalties")
     assert page["next_cursor"] == change["sequence"]
@@ -162,3 +164,35 @@ def test_webhook_set_show_deliveries_and_delete(bank, session):
     assert bank.delete("/api/v1/webhook").status_code == 204
     assert bank.get("/api/v1/webhook").status_code == 404
     assert session.scalar(select(WebhookDelivery)) is None
+
+
+def test_a_failed_delivery_can_be_sent_again(bank, session):
+    from datetime import timedelta
+
+    from service.bank_api.webhooks import MAX_ATTEMPTS
+
+    with Receiver(statuses=(500,)) as receiver:
+        bank.put("/api/v1/webhook", json={"url": receiver.url})
+        subject = make_subject()
+        bank.put("/api/v1/watchlist", json={"codes": [subject.uscc]})
+        publish_for(session, subject)
+        delivery = None
+        moments = [clock.now()]
+        for _ in range(MAX_ATTEMPTS):
+            deliver_webhooks(clock=lambda: moments[-1], commit=session.commit)
+            delivery = session.scalar(select(WebhookDelivery))
+            moments.append(delivery.next_attempt_at or moments[-1])
+        moment = moments[-1]
+        assert delivery.status == "failed"
+
+        receiver.statuses = [204]
+        retried = bank.post(f"/api/v1/webhook/deliveries/{delivery.id}/retry")
+        assert retried.status_code == 200
+        assert (retried.get_json()["status"], retried.get_json()["attempts"]) == ("pending", 0)
+        deliver_webhooks(clock=lambda: moment + timedelta(seconds=1), commit=session.commit)
+    assert delivery.status == "delivered"
+    assert len({h["webhook-id"] for h, _ in receiver.requests}) == 1  # the same message
+    again = bank.post(f"/api/v1/webhook/deliveries/{delivery.id}/retry")
+    assert (again.status_code, again.get_json()["code"]) == (409, "already_delivered")
+    missing = bank.post(f"/api/v1/webhook/deliveries/{delivery.id + 100}/retry")
+    assert (missing.status_code, missing.get_json()["code"]) == (404, "delivery_not_found")
