@@ -22,7 +22,7 @@ run: install
 
 ## Run the whole suite on SQLite and PostgreSQL, browser tests included.
 test: install services browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 lint: install
 	$(BIN)/ruff check service tests bench migrations
