@@ -145,7 +145,7 @@ def setup_search_index(demo: bool = False) -> None:
     if current_app.config["SEARCH_BACKEND"] == "null":
         click.echo("search: SEARCH_BACKEND=null, no index")
         return
-    if search.current_dir() is None:
+    if search.current_dir() is None or search.is_outdated():
         count = search.reindex()
         click.echo(f"search index built: {count} decisions")
         return

@@ -39,6 +39,12 @@ OUTBOX_BATCH = 500
 WRITE_LOCK_TIMEOUT = 30.0
 
 
+# Bump when the schema or an analyzer changes: `setup` then rebuilds the index (the pickled
+# schema of an older index may not load with the new analyzer classes).
+INDEX_FORMAT = "2"
+FORMAT_FILE = "INDEX_FORMAT"
+
+
 class IndexBusy(RuntimeError):
     """Another process holds the index write lock (a reindex, usually); try again later."""
 
@@ -62,7 +68,16 @@ class WhooshSearch:
         stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
         path = self.root / f"gen-{stamp}-{secrets.token_hex(3)}"
         path.mkdir(parents=True)
+        (path / FORMAT_FILE).write_text(INDEX_FORMAT)
         return path
+
+    def is_outdated(self) -> bool:
+        """True when the live index was built by code with another schema (rebuild it)."""
+        path = self.current_dir()
+        if path is None:
+            return False
+        marker = path / FORMAT_FILE
+        return not marker.exists() or marker.read_text().strip() != INDEX_FORMAT
 
     def _point_current(self, target: Path) -> None:
         tmp = self.root / f".{CURRENT}-{secrets.token_hex(4)}"
