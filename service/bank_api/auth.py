@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import os
 import threading
 import time
@@ -29,6 +30,7 @@ from flask_limiter.errors import RateLimitExceeded
 from limits import parse as parse_limit
 from limits.storage import MemoryStorage
 from sqlalchemy import update
+from sqlalchemy.exc import OperationalError
 
 from service.accounts.keys import authenticate_key
 from service.accounts.models import ApiClient
@@ -36,6 +38,8 @@ from service.core.clock import now
 from service.core.config import ConfigError
 from service.core.db import db, transactional
 from service.core.errors import ApiError, problem_response
+
+log = logging.getLogger(__name__)
 
 DEFAULT_RATE_LIMIT = "600/minute"
 LAST_USED_PRECISION = timedelta(seconds=60)  # last_used_at is written at most once a minute
@@ -169,9 +173,22 @@ def authenticate() -> ClientIdentity:
         if ttl > 0:
             cache.put(digest, identity)
     if cache.should_touch(identity.id):
-        db.session.execute(update(ApiClient).where(ApiClient.id == identity.id)
-                           .values(last_used_at=now()))
+        _touch(identity.id)
     return identity
+
+
+def _touch(client_id: int) -> None:
+    """Record `last_used_at`, best effort: bookkeeping must never fail a bank's check.
+
+    On SQLite a concurrent writer can make this write fail (database is locked); the
+    savepoint keeps the request's transaction usable and a later request records it.
+    """
+    try:
+        with db.session.begin_nested():
+            db.session.execute(update(ApiClient).where(ApiClient.id == client_id)
+                               .values(last_used_at=now()))
+    except OperationalError as exc:
+        log.info("last_used_at of API client %s not recorded now: %s", client_id, exc.orig)
 
 
 def require_client(scope: str):
