@@ -12,6 +12,7 @@ from service.bank_api.schemas import (
     STATUS_VALUES,
     USCC_ERRORS,
     AsOfSchema,
+    codes_field,
 )
 
 WATCH_RESULTS = ("added", "already_watched", "removed", "not_watched", "invalid")
@@ -25,13 +26,7 @@ class WatchCodesSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    codes = fields.List(
-        fields.String(validate=validate.Length(max=100)), required=True,
-        validate=validate.Length(min=1, max=MAX_BATCH, error=(
-            f"give between 1 and {MAX_BATCH} codes per batch (at most {MAX_BATCH})")),
-        metadata={"description": f"Up to {MAX_BATCH} unified social credit codes "
-                                 "(统一社会信用代码); each is handled on its own.",
-                  "example": ["91110105MA1213619N"]})
+    codes = codes_field("handled")
 
 
 class WatchPageQuerySchema(Schema):

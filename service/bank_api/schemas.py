@@ -38,17 +38,22 @@ class AsOfSchema(Schema):
                                   "speak for today or a past day")
 
 
-class BatchRequestSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    codes = fields.List(
+def codes_field(verb: str) -> fields.List:
+    """A batch of up to MAX_BATCH codes, each `verb` on its own (checks and watch lists)."""
+    return fields.List(
         fields.String(validate=validate.Length(max=100)), required=True,
         validate=validate.Length(min=1, max=MAX_BATCH, error=(
             f"give between 1 and {MAX_BATCH} codes per batch (at most {MAX_BATCH})")),
         metadata={"description": f"Up to {MAX_BATCH} unified social credit codes "
-                                 "(统一社会信用代码); each is answered on its own.",
+                                 f"(统一社会信用代码); each is {verb} on its own.",
                   "example": ["91110105MA1213619N"]})
+
+
+class BatchRequestSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    codes = codes_field("answered")
 
 
 class LookupQuerySchema(AsOfSchema):
