@@ -23,6 +23,7 @@ import logging
 import os
 import secrets
 import threading
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -33,6 +34,7 @@ from urllib.parse import urlsplit
 from cryptography.fernet import Fernet
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from service.audit.operations import log_event
 from service.bank_api.monitoring import RECORDED as PUSH
@@ -300,6 +302,9 @@ def deliver_webhooks(*, clock: Callable[[], datetime], commit: Callable[[], None
 # --- after-commit push ----------------------------------------------------------------
 
 
+PUSH_ATTEMPTS = 3
+
+
 class Pusher:
     """Deliver in a background thread right after a commit that recorded changes.
 
@@ -327,11 +332,21 @@ class Pusher:
         again = True
         while again:
             with self.app.app_context():
-                try:
-                    deliver_webhooks(clock=clock.now, commit=db.session.commit)
-                except Exception:
-                    db.session.rollback()
-                    log.exception("webhook push failed; cron will retry")
+                for attempt in range(1, PUSH_ATTEMPTS + 1):
+                    try:
+                        deliver_webhooks(clock=clock.now, commit=db.session.commit)
+                        break
+                    except OperationalError:
+                        # SQLite busy with another writer (e.g. the search applier): try
+                        # again shortly; deliveries are at-least-once, receivers dedupe by id.
+                        db.session.rollback()
+                        if attempt == PUSH_ATTEMPTS:
+                            log.exception("webhook push failed; cron will retry")
+                        time.sleep(0.2 * attempt)
+                    except Exception:
+                        db.session.rollback()
+                        log.exception("webhook push failed; cron will retry")
+                        break
             with self._lock:
                 again, self._again = self._again, False
                 self._running = again
