@@ -28,6 +28,7 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import sqlite3
 import statistics
@@ -598,6 +599,8 @@ def main(argv=None) -> None:
     parser.add_argument("--build-only", action="store_true")
     args = parser.parse_args(argv)
     backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
+    if not args.build_only and shutil.which("wrk") is None:
+        sys.exit("bench/bank.py needs wrk: apt-get install wrk")
     if args.build_only:
         for backend in backends:
             print(ensure_database(backend, args.decisions))

@@ -60,6 +60,7 @@ from service.register.schemas import HEADERS, describe_errors, field_for_header,
 from service.register.tabular import FileFormatError, open_table
 from service.rules.engine import plan_subject
 from service.rules.policy import current_policy
+from service.search.applier import apply_deferred
 from service.search.models import SearchOutbox
 
 log = logging.getLogger(__name__)
@@ -369,7 +370,8 @@ def import_file(path, *, actor: Actor, now: datetime, rejects_path=None,
         importer = _Importer(actor=actor, now=now, source=path.name, headers=table.headers,
                              rejects=rejects, default_authority=authority, dry_run=dry_run)
         try:
-            _run(importer, table.rows, progress, batch_size)
+            with apply_deferred():
+                _run(importer, table.rows, progress, batch_size)
         finally:
             importer.summary.rejects_path = rejects.close()
     summary = importer.summary

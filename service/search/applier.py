@@ -13,6 +13,8 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 from flask import current_app, g, has_app_context
@@ -109,13 +111,32 @@ def _wake_applier(session) -> None:
     if app.config.get("SEARCH_BACKEND") != "whoosh" or not app.config.get(
             "SEARCH_APPLY_AFTER_COMMIT", True):
         return
-    if click.get_current_context(silent=True) is not None:
-        # A CLI command: apply once when it ends, in its own thread. A second writer
-        # thread would make the command's next SQLite write fail with "database is
-        # locked" (a read transaction cannot be upgraded after another commit).
+    if g.get("search_apply_deferred") or click.get_current_context(silent=True) is not None:
+        # Bulk work or a CLI command: apply once when it ends. A second writer thread
+        # would make its next SQLite write fail with "database is locked" (a read
+        # transaction cannot be upgraded after another connection committed), and
+        # indexing beside an import would slow the import down.
         g.search_apply_pending = True
         return
     applier_for(app).wake()
+
+
+@contextmanager
+def apply_deferred() -> Iterator[None]:
+    """Hold the after-commit applier during bulk work that commits in batches.
+
+    The rows stay durable in the outbox; the applier is woken once at the end
+    (a CLI command applies them when its app context ends instead).
+    """
+    outer = g.get("search_apply_deferred", False)
+    g.search_apply_deferred = True
+    try:
+        yield
+    finally:
+        g.search_apply_deferred = outer
+        if not outer and click.get_current_context(silent=True) is None \
+                and g.pop("search_apply_pending", False):
+            applier_for(current_app._get_current_object()).wake()
 
 
 def init_app(app) -> None:

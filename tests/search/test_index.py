@@ -254,3 +254,25 @@ def test_hot_postings_file_gives_the_same_answers(ctx, tmp_path, monkeypatch):
         assert "name_bigrams|有限" in np.load(hot[0]).files
         assert found("有限公司 运动鞋", clock.today()) == plain
     close_app(app)
+
+
+def test_an_import_outside_the_cli_wakes_the_applier_once_at_the_end(ctx, tmp_path, monkeypatch):
+    """A batch import (the console's upload) must not index beside its own batch writes."""
+    from bench.synth import write_csv
+    from service.register.importer import import_file
+    from service.search.applier import applier_for
+
+    path = tmp_path / "upload.csv"
+    write_csv(path, 30, seed=23, until=clock.today())
+    applier = applier_for(ctx)
+    wakes = []
+    real_wake = applier.wake
+    monkeypatch.setattr(applier, "wake", lambda: (wakes.append(1), real_wake()))
+
+    summary = import_file(path, actor=ACTOR, now=clock.now(), batch_size=7)
+
+    assert summary.created == 30
+    assert len(wakes) == 1  # five batch commits, one wake-up after the last
+    wait_applied(ctx)
+    assert db.session.scalar(select(func.count(SearchOutbox.id))) == 0
+    assert get_search().check().ok
