@@ -242,10 +242,8 @@ def post(url: str, headers: dict, body: bytes) -> tuple[int | None, str | None]:
         return None, f"{type(exc).__name__}: {reason}"[:300]
 
 
-def attempt_delivery(delivery_id: int, *, now: datetime,
-                     send: Callable[[str, dict, bytes], tuple[int | None, str | None]] = post,
-                     ) -> WebhookDelivery | None:
-    """Send one message once and record the outcome and the next attempt."""
+def prepare_delivery(delivery_id: int, *, now: datetime) -> tuple[str, dict, bytes] | None:
+    """The URL, signed headers and body of a pending message's next attempt (reads only)."""
     delivery = db.session.get(WebhookDelivery, delivery_id)
     webhook = delivery and db.session.get(Webhook, delivery.webhook_id)
     if delivery is None or webhook is None or delivery.status != "pending":
@@ -260,7 +258,13 @@ def attempt_delivery(delivery_id: int, *, now: datetime,
         "webhook-signature": signature(unseal(webhook.secret_encrypted), delivery.message_id,
                                        timestamp, body),
     }
-    code, error = send(webhook.url, headers, body)
+    return webhook.url, headers, body
+
+
+def record_attempt(delivery_id: int, code: int | None, error: str | None, *,
+                   now: datetime) -> WebhookDelivery:
+    """Store one attempt's outcome and schedule the next one (backoff) or give up."""
+    delivery = db.session.get(WebhookDelivery, delivery_id)
     delivery.attempts += 1
     delivery.last_attempt_at, delivery.last_status_code = now, code
     if code is not None and 200 <= code < 300:
@@ -282,7 +286,7 @@ def deliver_webhooks(*, clock: Callable[[], datetime], commit: Callable[[], None
                      send=post) -> dict:
     """Queue new changes, then send every due message once (the cron job; idempotent).
 
-    Commits after queueing, after claiming and after each attempt, so that no
+    Commits after queueing, after claiming and around each attempt, so that no
     HTTP call happens inside an open transaction and a crash loses nothing.
     """
     queued = queue_deliveries(now=clock())
@@ -291,12 +295,35 @@ def deliver_webhooks(*, clock: Callable[[], datetime], commit: Callable[[], None
     commit()
     outcome = {"queued": queued, "delivered": 0, "retrying": 0, "failed": 0}
     for delivery_id in ids:
-        delivery = attempt_delivery(delivery_id, now=clock(), send=send)
-        commit()
-        if delivery is not None:
-            key = {"delivered": "delivered", "failed": "failed"}.get(delivery.status, "retrying")
-            outcome[key] += 1
+        request = prepare_delivery(delivery_id, now=clock())
+        commit()  # end the read: SQLite cannot turn it into a write once another commits
+        if request is None:
+            continue
+        code, error = send(*request)
+        delivery = _with_retries(lambda i=delivery_id, c=code, e=error: record_attempt(
+            i, c, e, now=clock()), commit)
+        key = {"delivered": "delivered", "failed": "failed"}.get(delivery.status, "retrying")
+        outcome[key] += 1
     return outcome
+
+
+RECORD_ATTEMPTS = 5
+
+
+def _with_retries(write: Callable[[], WebhookDelivery],
+                  commit: Callable[[], None]) -> WebhookDelivery:
+    """Write and commit an attempt's outcome, again on a busy SQLite (another writer)."""
+    for attempt in range(1, RECORD_ATTEMPTS + 1):
+        try:
+            result = write()
+            commit()
+            return result
+        except OperationalError:
+            db.session.rollback()
+            if attempt == RECORD_ATTEMPTS:
+                raise
+            time.sleep(0.1 * attempt)
+    raise AssertionError("unreachable")
 
 
 # --- after-commit push ----------------------------------------------------------------

@@ -20,6 +20,7 @@ from sqlalchemy import BigInteger, case, cast, extract, func, select
 from service.core.db import db
 from service.public.charts import Chart, horizontal_bars, stacked_columns
 from service.register.models import Authority, Decision
+from service.register.queries import disclosed_on
 
 CASE_TYPES = ("商业秘密", "商标", "专利", "著作权", "植物新品种", "假冒伪劣", "其他")
 OTHER = "其他"
@@ -58,6 +59,10 @@ class StatsFilters:
     end: tuple[int, int]
     department: str | None = None
     authority_id: int | None = None
+    # The public site counts only what is disclosed on this day (an expired, repaired or
+    # undisclosable record leaves every public count); None: every published, unrevoked
+    # case, as the authorities report their own figures (the console's XLSX).
+    disclosed_on: date | None = None
 
     @property
     def first_day(self) -> date:
@@ -139,8 +144,10 @@ def _micro_sum(column):
     return func.coalesce(func.sum(cast(func.round(column * MICRO), BigInteger)), 0)
 
 
-def _counted():
-    """Published and not revoked: what enforcement statistics count."""
+def _counted(public_on: date | None = None):
+    """What the table counts: disclosed on `public_on`, or every published, unrevoked case."""
+    if public_on is not None:
+        return disclosed_on(public_on)
     return (Decision.status == "published") & Decision.revoked_at.is_(None)
 
 
@@ -154,7 +161,7 @@ def enforcement_statistics(filters: StatsFilters) -> StatsTable:
                _micro_sum(Decision.confiscated_amount),
                func.sum(case((Decision.is_criminal_transfer.is_(True), 1), else_=0)))
         .join(Authority, Decision.authority_id == Authority.id)
-        .where(_counted(), Decision.decided_on >= filters.first_day,
+        .where(_counted(filters.disclosed_on), Decision.decided_on >= filters.first_day,
                Decision.decided_on <= filters.last_day)
         .group_by(year, month, Authority.department, Decision.violation_type)
     )
@@ -179,15 +186,16 @@ def enforcement_statistics(filters: StatsFilters) -> StatsTable:
                       sorted(by_department.values(), key=lambda r: -r.total), totals)
 
 
-def filter_options() -> tuple[list[str], list[Authority]]:
+def filter_options(public_on: date | None = None) -> tuple[list[str], list[Authority]]:
     """The departments and authorities that have counted decisions."""
     departments = db.session.scalars(
         select(Authority.department).distinct()
         .join(Decision, Decision.authority_id == Authority.id)
-        .where(_counted(), Authority.department.is_not(None)).order_by(Authority.department)
+        .where(_counted(public_on), Authority.department.is_not(None))
+        .order_by(Authority.department)
     ).all()
     authorities = db.session.scalars(
-        select(Authority).where(Authority.id.in_(select(Decision.authority_id).where(_counted())))
+        select(Authority).where(Authority.id.in_(select(Decision.authority_id).where(_counted(public_on))))
         .order_by(Authority.name)
     ).all()
     return list(departments), list(authorities)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from flask import (
@@ -153,7 +154,7 @@ def _list_page(kind: str, *, q: str, authority: int | None, province: str | None
 @use_query(StatisticsArgs, location="query")
 def statistics(**args):
     table = stats.enforcement_statistics(_stats_filters(**args))
-    departments, authorities = stats.filter_options()
+    departments, authorities = stats.filter_options(clock.today())
     return render_template("public/statistics.html", table=table, case_types=stats.CASE_TYPES,
                            charts=stats.table_charts(table), departments=departments,
                            authorities=authorities)
@@ -170,7 +171,9 @@ def statistics_csv(**args):
 
 def _stats_filters(start, end, department, authority) -> stats.StatsFilters:
     try:
-        return stats.make_filters(start, end, department, authority, clock.today())
+        today = clock.today()
+        return replace(stats.make_filters(start, end, department, authority, today),
+                       disclosed_on=today)
     except ValueError as exc:
         abort(400, description=str(exc))
 

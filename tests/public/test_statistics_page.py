@@ -4,11 +4,12 @@ import csv
 import io
 import re
 from collections import Counter, defaultdict
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
+from service.core import clock
 from service.public.statistics import case_type
 from tests.factories import make_authority, make_decision, make_person
 
@@ -37,18 +38,21 @@ SPECS = [  # (day, department index, violation, fine, confiscated, transfer)
 def seeded(session):
     departments = ["市场监管", "知识产权", "版权", "农业农村"]
     authorities = [make_authority(department=dep) for dep in departments]
+    # Still disclosed today (a 公示截止期 written on the record), so the public counts them.
+    shown = {"disclosure_ends_on": clock.today() + timedelta(days=30)}
     decisions = []
     for day, dep, violation, fine, confiscated, transfer in SPECS:
         decisions.append(make_decision(
             authority=authorities[dep], decided_on=day, violation_type=violation, fine=fine,
             confiscated_amount=Decimal(confiscated) if confiscated else None,
-            is_criminal_transfer=transfer))
-    # counted although no longer disclosed: expired long ago, and repaired
-    decisions.append(make_decision(authority=authorities[0], decided_on=date(2019, 2, 2),
-                                   repaired_on=date(2019, 6, 1), fine="1"))
+            is_criminal_transfer=transfer, **shown))
     decisions.append(make_decision(make_person("赵六"), authorities[1],
-                                   decided_on=date(2019, 3, 3), fine="0.05"))
-    # not counted: revoked, and a draft
+                                   decided_on=date(2019, 3, 3), fine="0.05", **shown))
+    # not counted on the public site: expired, and repaired (the console's report counts them)
+    make_decision(authority=authorities[0], decided_on=date(2019, 2, 2), fine="7")
+    make_decision(authority=authorities[0], decided_on=date(2019, 2, 2),
+                  repaired_on=date(2019, 6, 1), fine="1", **shown)
+    # counted nowhere: revoked, and a draft
     revoked = make_decision(authority=authorities[0], decided_on=date(2019, 1, 10), fine="50",
                             revoked_at=datetime(2019, 2, 1, tzinfo=UTC))
     revoked.status = "revoked"
@@ -99,8 +103,8 @@ def test_csv_matches_independent_totals(client, seeded):
         assert Decimal(r["没收金额（万元）"]) == want["confiscated"]
         assert int(r["移送司法机关"]) == want["transfers"]
     assert total["月份"] == "合计"
-    assert int(total["案件合计"]) == sum(sum(w["counts"].values()) for w in expected.values()) == 11
-    assert Decimal(total["罚款金额（万元）"]) == Decimal("123456899.673457")
+    assert int(total["案件合计"]) == sum(sum(w["counts"].values()) for w in expected.values()) == 10
+    assert Decimal(total["罚款金额（万元）"]) == Decimal("123456898.673457")
     assert Decimal(total["没收金额（万元）"]) == Decimal("4.833334")
     assert int(total["移送司法机关"]) == 3
 
@@ -128,8 +132,8 @@ def test_page_shows_totals_charts_and_what_is_counted(client, seeded):
     html = response.get_data(as_text=True)
 
     assert response.status_code == 200
-    assert 'data-total="cases">11<' in html
-    assert 'data-total="fines">123456899.673457<' in html
+    assert 'data-total="cases">10<' in html
+    assert 'data-total="fines">123456898.673457<' in html
     assert 'data-total="transfers">3<' in html
     assert "统计口径" in html
     assert html.count("<svg viewBox") == 3
@@ -164,3 +168,17 @@ def test_default_range_is_the_last_twelve_months(client, session):
 ])
 def test_case_type_mapping(violation, kind):
     assert case_type(violation) == kind
+
+
+def test_a_record_leaves_the_public_count_on_the_day_its_disclosure_ends(client, session):
+    today = clock.today()
+    authority = make_authority(department="市场监管")
+    decision = make_decision(authority=authority, decided_on=today - timedelta(days=40),
+                             fine="2", disclosure_ends_on=today)
+    month = decision.decided_on.strftime("%Y-%m")
+    query = {"from": month, "to": month}
+
+    assert int(_csv(client, **query)[-1]["案件合计"]) == 1
+    decision.disclosure_ends_on = today - timedelta(days=1)
+    session.flush()
+    assert int(_csv(client, **query)[-1]["案件合计"]) == 0
