@@ -4,7 +4,8 @@
 - the role table below (clerk 录入 enters and submits, reviewer 审核 publishes, returns,
   corrects and revokes, admin does everything and manages accounts);
 - authority scope: a user acts only on records of their own authority (admins: all);
-- four eyes: nobody publishes a decision they entered themselves.
+- four eyes: nobody publishes a decision whose content they entered or edited (its
+  creator and every user named in a created / edited / corrected revision).
 
 Whether a record is in the right state for an action (a draft to submit, a published
 decision to revoke) is the register's rule, checked by its operations.
@@ -12,8 +13,11 @@ decision to revoke) is the register's rule, checked by its operations.
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from service.accounts.models import Role, User
-from service.register.models import Authority
+from service.core.db import db
+from service.register.models import Authority, Decision, DecisionRevision
 
 CLERK, REVIEWER, ADMIN = Role.CLERK.value, Role.REVIEWER.value, Role.ADMIN.value
 EVERYONE = frozenset({CLERK, REVIEWER, ADMIN})
@@ -47,8 +51,10 @@ ACTIONS: dict[str, frozenset[str]] = {
     # A bulk file publishes at once (decisions approved in the case system): reviewers.
     "decision.import": frozenset({REVIEWER, ADMIN}),
 }
-# Actions that approve someone's entry: the approver must not be its author.
+# Actions that approve someone's entry: the approver must not be one of its authors.
 FOUR_EYES = frozenset({"decision.publish"})
+# Revisions that write a decision's content: their actors are its authors.
+AUTHORING = ("created", "edited", "corrected")
 
 
 def authority_of(obj) -> int | None:
@@ -56,6 +62,19 @@ def authority_of(obj) -> int | None:
     if isinstance(obj, Authority):
         return obj.id
     return getattr(obj, "authority_id", None)
+
+
+def authors_of(obj) -> set[int]:
+    """The users who entered or edited a record's content: its creator and revision actors."""
+    authors = {obj.created_by_id} if getattr(obj, "created_by_id", None) else set()
+    if isinstance(obj, Decision) and obj.id is not None:
+        # Queried rather than read from obj.revisions: a loaded collection misses a
+        # revision added since (add_revision sets the key, not the relationship).
+        actors = db.session.scalars(select(DecisionRevision.actor).where(
+            DecisionRevision.decision_id == obj.id, DecisionRevision.action.in_(AUTHORING)))
+        authors |= {int(ident) for kind, _, ident in (a.partition(":") for a in actors)
+                    if kind == "user" and ident.isdigit()}
+    return authors
 
 
 def can(user: User | None, action: str, obj=None) -> bool:
@@ -68,7 +87,7 @@ def can(user: User | None, action: str, obj=None) -> bool:
         return False
     if obj is not None and user.role != ADMIN and authority_of(obj) != user.authority_id:
         return False
-    return not (action in FOUR_EYES and getattr(obj, "created_by_id", None) == user.id)
+    return not (action in FOUR_EYES and obj is not None and user.id in authors_of(obj))
 
 
 def why_not(user: User | None, action: str, obj=None) -> str | None:
@@ -81,4 +100,4 @@ def why_not(user: User | None, action: str, obj=None) -> str | None:
         return "您的角色无权执行此操作。"
     if obj is not None and user.role != ADMIN and authority_of(obj) != user.authority_id:
         return "该记录属于其他机关，您只能处理本机关的记录。"
-    return "不能审核发布自己录入的决定（双人复核）。"
+    return "不能审核发布自己录入或修改过的决定（双人复核），请由其他审核员审核发布。"

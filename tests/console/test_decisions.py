@@ -165,6 +165,34 @@ def test_reviewer_publishes_and_it_is_public(client, clerk, reviewer):
                                                       AuditEvent.object_id == decision.id))
 
 
+def test_an_admin_who_edited_a_clerks_draft_cannot_publish_it(client, clerk, reviewer):
+    logged_in(client, clerk)
+    number = "京朝市监处罚〔2026〕99号"
+    decision_id = int(_enter(client, number=number).headers["Location"].rsplit("/", 1)[1])
+    post_form(client, "/console/logout")
+    admin = make_user(None, "admin")
+    db.session.commit()
+    logged_in(client, admin)
+    form = decision_form(number=number, fine_amount="8", penalty_content="罚款8万元",
+                         action="submit")
+    assert post_form(client, f"/console/decisions/{decision_id}/edit", form).status_code == 302
+    decision = db.session.get(Decision, decision_id)
+    assert (decision.status, decision.created_by_id) == ("pending", clerk.id)
+    page = client.get(f"/console/decisions/{decision_id}").get_data(as_text=True)
+    assert "审核通过并公示" not in page
+    refused = post_form(client, f"/console/decisions/{decision_id}/publish")
+    assert refused.status_code == 403
+    assert "不能审核发布自己录入或修改过的决定" in refused.get_data(as_text=True)
+    db.session.refresh(decision)
+    assert decision.status == "pending"
+    post_form(client, "/console/logout")
+    logged_in(client, reviewer)
+    assert post_form(client, f"/console/decisions/{decision_id}/publish").status_code == 302
+    db.session.refresh(decision)
+    assert (decision.status, decision.reviewed_by_id) == ("published", reviewer.id)
+    assert str(decision.fine_amount.normalize()) == "8"
+
+
 def test_publishing_a_draft_is_refused(client, clerk, reviewer):
     logged_in(client, clerk)
     location = _enter(client).headers["Location"]

@@ -3,8 +3,8 @@ through the real pages (login, CSRF token, form post) on both databases.
 
 Allowed actions answer 200 or 302 and change the record; refused ones answer 403 and
 change nothing. Decisions are entered by a third official, so the four-eyes rule
-(nobody publishes their own entry) does not mask the role and authority rules here;
-test_four_eyes covers it.
+(nobody publishes what they entered or edited) does not mask the role and authority
+rules here; the test_four_eyes_* tests cover it.
 """
 
 from __future__ import annotations
@@ -15,8 +15,11 @@ import pytest
 from sqlalchemy import select
 
 from service.accounts.models import User
+from service.core import clock
+from service.core.actors import Actor
 from service.core.db import db
 from service.register.models import Decision
+from service.register.operations import add_revision
 from tests.console.helpers import decision_form, logged_in, make_user, post_form
 from tests.factories import make_authority, make_decision
 
@@ -135,6 +138,35 @@ def test_four_eyes_nobody_publishes_their_own_entry(client, world, role):
     response = post_form(client, f"/console/decisions/{decision.id}/publish")
     assert response.status_code == 403
     assert decision.status == "pending"
+
+
+@pytest.mark.parametrize(("revision", "barred"),
+                         [("edited", True), ("corrected", True), ("submitted", False)])
+@pytest.mark.parametrize("role", ["reviewer", "admin"])
+def test_four_eyes_covers_whoever_edited_the_content(client, world, role, revision, barred):
+    user = make_user(None if role == "admin" else world.own, role)
+    decision = _decision(world.own, world.author, "pending")  # entered by the clerk
+    add_revision(decision, revision, actor=Actor.user(user), now=clock.now())
+    db.session.commit()
+    logged_in(client, user)
+    page = client.get(f"/console/decisions/{decision.id}").get_data(as_text=True)
+    assert ("审核通过并公示" in page) is not barred
+    response = post_form(client, f"/console/decisions/{decision.id}/publish")
+    if barred:
+        assert response.status_code == 403
+        assert "不能审核发布自己录入或修改过的决定" in response.get_data(as_text=True)
+        db.session.refresh(decision)
+        assert decision.status == "pending"
+        # Returning is not approving: the editor may still send it back.
+        response = post_form(client, f"/console/decisions/{decision.id}/return",
+                             {"comment": "请补充证据"})
+        assert response.status_code == 302
+        db.session.refresh(decision)
+        assert decision.status == "draft"
+    else:  # submitting is not writing the content
+        assert response.status_code == 302
+        db.session.refresh(decision)
+        assert decision.status == "published"
 
 
 def test_pages_offer_only_permitted_actions(client, world):
