@@ -151,6 +151,12 @@ _MESSAGES = [
      "处罚类别含“暂扣许可证件”或“吊销许可证件”时必填"),
     (r"(\S+) is before the decision date \(处罚决定日期 (\S+)\)",
      "日期 {0} 早于处罚决定日期 {1}"),
+    # The importer's own row checks (批量导入).
+    (r"duplicate of row (\d+) in this file.*",
+     "与本文件第 {0} 行的处罚机关和决定书文号相同（文件内决定书文号重复）"),
+    (r"decision number (.+) already exists for this authority.*",
+     "本机关已有文号为 {0} 的处罚决定（决定书文号重复）"),
+    (r"cannot \S+ a decision that is .*", "该决定当前状态不允许此操作"),
 ]
 _COMPILED = [(re.compile(f"^{p}$"), t) for p, t in _MESSAGES]
 _COMPILED_CODES = [(re.compile(f"^{p}$"), t) for p, t in _CODE_PROBLEMS]

@@ -32,7 +32,7 @@ from sqlalchemy import select
 from service.console import add_nav, bp
 from service.console.auth import login_required, require
 from service.console.docparse import ParsedDecision, parse_decision_text
-from service.console.forms import LABELS, OPTIONS
+from service.console.forms import LABELS, OPTIONS, chinese
 from service.console.permissions import ADMIN
 from service.core import clock
 from service.core.actors import Actor
@@ -118,6 +118,24 @@ REPORT_ROWS = 100
 # Uploaded files carry full ID numbers: the file goes once imported, the rejected
 # rows (for the official to correct) after a week.
 REJECTS_KEPT = timedelta(days=7)
+
+
+# Where the importer names no column of the file: the whole row, or the record's state.
+_NOT_A_COLUMN = {"record": "整行", "_schema": "整行", "status": "状态"}
+
+
+def report_in_chinese(errors: list[tuple[int, str, str]]) -> list[tuple[int, str, str]]:
+    """The importer's (row, header, reason) report for the page, each reason in Chinese.
+
+    The header stays as the file named it; the rejects file keeps the importer's text
+    (the CLI writes the same file).
+    """
+    report = []
+    for row, header, reason in errors:
+        field = field_for_header(header)
+        shown = header if field else _NOT_A_COLUMN.get(header, header)
+        report.append((row, shown, chinese(field or header, reason)))
+    return report
 
 
 def _uploads_dir() -> Path:
@@ -218,6 +236,7 @@ def upload_decisions_post():
         path.unlink(missing_ok=True)
     return render_template("console/upload.html", errors={}, summary=summary, token=token,
                            filename=name, report_rows=REPORT_ROWS,
+                           report=report_in_chinese(summary.errors),
                            labels=LABELS | {"form": "整行"}, authorities=[])
 
 

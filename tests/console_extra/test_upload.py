@@ -91,6 +91,34 @@ def test_upload_imports_and_reports_each_rejected_row(uploader, authority, revie
     assert uploader.get(link).status_code == 404
 
 
+def test_the_page_reports_each_row_in_chinese_under_the_files_own_header(uploader, authority):
+    alias = "行政相对人代码_1(统一社会信用代码)"  # the 双公示 template's name for the USCC
+    rows = [{(alias if h == "统一社会信用代码" else h): v for h, v in row.items()}
+            for row in records(authority, 4)]
+    good = rows[1][alias]
+    rows[1][alias] = good[:-1] + ("1" if good[-1] != "1" else "2")  # wrong check character
+    rows[2]["处罚决定日期"] = "2025-02-30"
+    rows[3]["行政处罚决定书文号"] = rows[0]["行政处罚决定书文号"]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    html = upload(uploader, out.getvalue().encode("utf-8")).get_data(as_text=True)
+    report = html.split('id="row-errors"')[1].split("</table>")[0]
+    cells = {row: report.split(f'data-row="{row}"')[1].split("</tr>")[0] for row in (3, 4, 5)}
+    assert f'data-label="字段">{alias}<' in cells[3]
+    assert f"统一社会信用代码校验码错误：末位是“{rows[1][alias][-1]}”，应为“{good[-1]}”" in cells[3]
+    assert 'data-label="字段">处罚决定日期<' in cells[4]
+    assert "日期“2025-02-30”不存在" in cells[4]
+    assert "与本文件第 2 行的处罚机关和决定书文号相同" in cells[5]
+    for english in ("invalid", "is not a real date", "duplicate of row", "expected"):
+        assert english not in report
+    # The rejects file keeps the importer's text, the same as the command line writes.
+    link = html.split('id="rejects-link" href="')[1].split('"')[0]
+    rejected = list(csv.DictReader(io.StringIO(uploader.get(link).data.decode("utf-8-sig"))))
+    assert "is not a real date" in rejected[1]["错误原因"]
+
+
 def test_uploading_the_same_file_again_changes_nothing(uploader, authority):
     body = as_csv(records(authority, 3))
     upload(uploader, body)
