@@ -99,23 +99,24 @@ def is_disclosed(decision_id: int, as_of: date) -> bool:
     return found is not None
 
 
-def withdrawal_reason(decision: Decision, as_of: date) -> str:
-    """Why a decision is not public on `as_of`, roughly, for the 410 page.
+def withdrawal_reason(decision: Decision, as_of: date) -> str | None:
+    """Why a decision that was public is no longer public on `as_of`, for the 410 page.
 
-    One of revoked / repaired / undisclosable / unpublished / expired.
+    One of revoked / repaired / expired; None for a decision that was never public (a
+    draft, a submitted one, one the rules never disclose such as 警告 or 简易程序): its
+    page answers 404 as for an unknown id, so as not to confirm that the record exists.
     """
+    if not decision.is_disclosable or decision.published_at is None:
+        return None
     if decision.revoked_at is not None or decision.status == "revoked":
         return "revoked"
     if decision.repaired_on is not None:
         return "repaired"
-    if not decision.is_disclosable:
-        return "undisclosable"
-    if (decision.status != "published" or decision.published_at is None
-            or decision.decided_on > as_of):
-        return "unpublished"
+    if decision.status != "published" or decision.decided_on > as_of:
+        return None
     if decision.disclosure_ends_on is None or decision.disclosure_ends_on < as_of:
         return "expired"
-    return "unpublished"  # published later today or after `as_of`
+    return None  # published after `as_of`
 
 
 # --- a subject's page (its standing comes from lists.queries.subject_status) -------------

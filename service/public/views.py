@@ -86,7 +86,8 @@ def decision_page(decision_id: int):
     today = clock.today()
     decision = queries.get_decision(decision_id) or abort(404)
     if not queries.is_disclosed(decision_id, today):
-        reason = queries.withdrawal_reason(decision, today)
+        # Never public (draft, submitted, never disclosed): not found, like an unknown id.
+        reason = queries.withdrawal_reason(decision, today) or abort(404)
         return render_template("public/withdrawn.html", reason=reason,
                                labels=WITHDRAWAL_LABELS), 410
     return render_template("public/decision.html", decision=decision, today=today)

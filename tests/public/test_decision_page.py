@@ -1,4 +1,5 @@
-"""The decision page: every public field, 公示至, corrections, and 410 once withdrawn."""
+"""The decision page: every public field, 公示至, corrections, 410 once withdrawn, and 404
+for a decision that was never public."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -71,7 +72,6 @@ def test_last_public_day_is_inclusive(client, world):
     ("expired", "公示期满"),
     ("revoked", "已撤销"),
     ("repaired", "已信用修复"),
-    ("warning", "不予公示"),
 ])
 def test_withdrawn_decision_is_gone(client, world, which, label):
     decision = getattr(world, which)
@@ -86,13 +86,31 @@ def test_withdrawn_decision_is_gone(client, world, which, label):
     assert decision.facts not in html
 
 
-def test_unpublished_decision_is_gone(client, world):
-    draft = make_decision(world.listed, world.authority, decided_on=world.today, published=False)
+@pytest.mark.parametrize("which", ["draft", "pending", "warning", "simple_procedure",
+                                   "revoked_warning"])
+def test_a_decision_never_public_is_not_found(client, world, which):
+    if which in ("draft", "pending"):
+        decision = make_decision(world.listed, world.authority, decided_on=world.today,
+                                 published=False)
+        decision.status = which
+    elif which == "simple_procedure":
+        decision = make_decision(world.listed, world.authority, decided_on=world.today,
+                                 categories=("罚款",), fine="0.02", is_simple_procedure=True)
+    else:
+        decision = world.warning
+        if which == "revoked_warning":
+            decision.status, decision.revoked_at = "revoked", datetime.now(UTC)
+    db.session.flush()
+    assert not decision.is_disclosable or decision.published_at is None
 
-    response = client.get(f"/decisions/{draft.id}")
+    response = client.get(f"/decisions/{decision.id}")
+    html = response.get_data(as_text=True)
 
-    assert response.status_code == 410
-    assert "尚未公示" in response.get_data(as_text=True)
+    # The same answer as for an id that does not exist: nothing confirms the record.
+    assert response.status_code == 404
+    assert html == client.get("/decisions/999999").get_data(as_text=True)
+    for word in ("尚未公示", "不予公示", decision.number, decision.party_name):
+        assert word not in html
 
 
 def test_revocation_takes_effect_at_once(client, world):
