@@ -3,7 +3,8 @@
 from datetime import timedelta
 
 from service.core.db import db
-from tests.factories import make_decision, make_subject
+from service.register.identifiers import mask_id_number
+from tests.factories import make_decision, make_ric, make_subject
 from tests.public.helpers import unmasked_id_numbers
 
 
@@ -107,3 +108,15 @@ def test_lookup_of_mistyped_code_says_why(client, world):
 
 def test_unknown_subject_is_404(client, world):
     assert client.get("/subjects/999999").status_code == 404
+
+
+def test_an_id_number_typed_into_the_legal_representative_is_masked(client, world):
+    number = make_ric("19790203", "110105")
+    subject = make_subject("北京某某商贸有限公司", legal_representative=f"赵六（身份证{number}）")
+    make_decision(subject, world.authority, decided_on=world.today - timedelta(days=3))
+
+    html = client.get(f"/subjects/{subject.id}").get_data(as_text=True)
+
+    assert number not in html
+    assert unmasked_id_numbers(html) == []
+    assert f"法定代表人：赵六（身份证{mask_id_number(number)}）" in html
