@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from service.accounts.models import ApiClient
 from service.audit.operations import log_event
+from service.bank_api.watch_models import Webhook
 from service.core.actors import Actor
 from service.core.db import db
 
@@ -60,9 +61,16 @@ def rotate_api_key(client: ApiClient, *, actor: Actor, now: datetime,
 
 def revoke_api_client(client: ApiClient, *, actor: Actor, now: datetime,
                       reason: str | None = None) -> None:
+    """Stop the client's key at once, and its webhook: nothing more is sent to it."""
     client.is_active, client.revoked_at = False, now
+    details = {"reason": reason} if reason else {}
+    webhook = db.session.scalar(select(Webhook).where(Webhook.client_id == client.id,
+                                                      Webhook.is_active.is_(True)))
+    if webhook is not None:
+        webhook.is_active, webhook.updated_at = False, now
+        details["webhook_deactivated"] = webhook.id
     log_event(actor, "api_client.revoke", now=now, object_type="api_client", object_id=client.id,
-              authority_id=client.authority_id, details={"reason": reason} if reason else None)
+              authority_id=client.authority_id, details=details or None)
     db.session.flush()
 
 

@@ -7,6 +7,12 @@ where the key is the base64 part of the `whsec_...` secret. Receivers reject
 messages older than 5 minutes (`verify_signature`). The same `webhook-id` and
 body are sent on every retry, so receivers can drop duplicates.
 
+Messages go only to public addresses (no SSRF into our network): the URL's host is
+resolved and checked when it is set and again before every attempt, the connection
+goes to the address checked, and redirects are not followed. Loopback is allowed
+only with BANK_WEBHOOK_ALLOW_HTTP (development and tests, local receivers).
+A revoked client's webhook is deactivated and nothing more is sent to it.
+
 The secret is shown once. It must stay usable to sign, so it is stored
 encrypted (Fernet) under a key derived from SECRET_KEY; changing SECRET_KEY
 means clients set their webhook again. It never appears in logs or answers.
@@ -15,20 +21,24 @@ means clients set their webhook again. It never appears in logs or answers.
 from __future__ import annotations
 
 import base64
+import contextlib
+import functools
 import hashlib
 import hmac
+import http.client
 import ipaddress
 import json
 import logging
 import os
 import secrets
+import socket
 import threading
 import time
 import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
@@ -36,6 +46,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from service.accounts.models import ApiClient
 from service.audit.operations import log_event
 from service.bank_api.monitoring import RECORDED as PUSH
 from service.bank_api.watch_models import Webhook, WebhookDelivery
@@ -108,7 +119,7 @@ def unseal(sealed: str) -> str:
 
 
 def check_url(url, *, allow_http: bool) -> str:
-    """An absolute https URL (http only to loopback, or when the configuration allows it)."""
+    """An absolute https URL to a public address (http and loopback only if `allow_http`)."""
     if not isinstance(url, str) or not url.strip():
         raise WebhookError("url", "required: the https URL to POST changes to")
     url = url.strip()
@@ -117,18 +128,66 @@ def check_url(url, *, allow_http: bool) -> str:
         raise WebhookError("url", "must be an absolute http(s) URL, e.g. https://bank.example/hook")
     if len(url) > 500:
         raise WebhookError("url", "longer than 500 characters")
-    if parts.scheme == "http" and not allow_http and not _is_loopback(parts.hostname):
-        raise WebhookError("url", "must use https (http is accepted for loopback only)")
+    if parts.scheme == "http" and not allow_http:
+        raise WebhookError("url", "must use https")
+    try:
+        port = parts.port or DEFAULT_PORTS[parts.scheme]
+    except ValueError:
+        raise WebhookError("url", "has an invalid port number") from None
+    # A name that does not resolve (yet) reaches nothing; post() checks again anyway.
+    with contextlib.suppress(OSError):
+        public_addresses(parts.hostname, port, allow_loopback=allow_http)
     return url
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+# In this order: 169.254.169.254 is private too, but link-local says more.
+REFUSED_ADDRESSES = (
+    ("is_unspecified", "an unspecified address (未指定地址)"),
+    ("is_loopback", "a loopback address (本机回环地址)"),
+    ("is_link_local", "a link-local address (链路本地地址)"),
+    ("is_multicast", "a multicast address (组播地址)"),
+    ("is_private", "a private address (内网地址)"),
+    ("is_reserved", "a reserved address (保留地址)"),
+)
+
+
+def address_refusal(address: str, *, allow_loopback: bool) -> str | None:
+    """Why no webhook may be sent to `address` (an IP literal), or None for a public one."""
+    ip = ipaddress.ip_address(address)
+    if ip.version == 6 and ip.ipv4_mapped:  # ::ffff:10.0.0.1 is 10.0.0.1
+        ip = ip.ipv4_mapped
+    if ip.is_loopback and allow_loopback:
+        return None
+    for test, label in REFUSED_ADDRESSES:
+        if getattr(ip, test):
+            return label
+    # Shared (100.64.0.0/10) and other special ranges are neither private nor public.
+    return None if ip.is_global else "not a publicly routable address (非公网地址)"
+
+
+def public_addresses(host: str, port: int, *, allow_loopback: bool) -> list[str]:
+    """The addresses `host` resolves to, refusing all if one is not public.
+
+    Raises WebhookError for a refused address, OSError (socket.gaierror) when the
+    name does not resolve.
+    """
     try:
-        return ipaddress.ip_address(host).is_loopback
+        addresses = [str(ipaddress.ip_address(host))]
     except ValueError:
-        return False
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        addresses = list(dict.fromkeys(info[4][0] for info in found))
+    for address in addresses:
+        if label := address_refusal(address, allow_loopback=allow_loopback):
+            where = f"{address} is" if address == host else f"{host} resolves to {address},"
+            raise WebhookError("url", f"{where} {label}: webhooks are sent to public "
+                                      "addresses only")
+    return addresses
+
+
+def _allow_http() -> bool:
+    return bool(current_app.config.get("BANK_WEBHOOK_ALLOW_HTTP", False))
 
 
 def get_webhook(client_id: int) -> Webhook | None:
@@ -136,12 +195,13 @@ def get_webhook(client_id: int) -> Webhook | None:
 
 
 def set_webhook(client_id: int, url, *, actor: Actor, now: datetime,
-                allow_http: bool = False) -> tuple[Webhook, str]:
+                allow_http: bool | None = None) -> tuple[Webhook, str]:
     """Create or replace the client's webhook with a new secret (returned once).
 
     Changes recorded from now on are sent; earlier ones stay in the feed.
+    `allow_http` None: as the BANK_WEBHOOK_ALLOW_HTTP setting says.
     """
-    url = check_url(url, allow_http=allow_http)
+    url = check_url(url, allow_http=_allow_http() if allow_http is None else allow_http)
     secret = new_secret()
     webhook = get_webhook(client_id)
     before = {"url": webhook.url} if webhook else None
@@ -188,10 +248,15 @@ def redeliver(delivery: WebhookDelivery, *, actor: Actor, now: datetime) -> Webh
 
 
 def queue_deliveries(*, now: datetime) -> int:
-    """Put every active webhook's new changes into messages (idempotent: moves a cursor)."""
+    """Put every active webhook's new changes into messages (idempotent: moves a cursor).
+
+    Only webhooks of active clients: a revoked client is sent nothing more.
+    """
     created = 0
-    hooks = db.session.scalars(select(Webhook).where(Webhook.is_active.is_(True))
-                               .order_by(Webhook.id).with_for_update())
+    hooks = db.session.scalars(
+        select(Webhook).join(ApiClient, ApiClient.id == Webhook.client_id)
+        .where(Webhook.is_active.is_(True), ApiClient.is_active.is_(True))
+        .order_by(Webhook.id).with_for_update(of=Webhook))
     for webhook in list(hooks):
         while changes := changes_since(webhook.client_id, webhook.cursor, CHANGES_PER_MESSAGE):
             db.session.add(_message(webhook, changes, now))
@@ -205,6 +270,7 @@ def _message(webhook: Webhook, changes, now: datetime) -> WebhookDelivery:
     message_id = f"msg_{uuid.uuid4().hex}"
     body = json.dumps({
         "type": "status.changed",
+        "timestamp": now.astimezone(UTC).isoformat(),
         "id": message_id,
         "data": {"changes": [change_dict(c) for c in changes], "next_cursor": changes[-1].id},
     }, ensure_ascii=False, separators=(",", ":"))
@@ -215,12 +281,18 @@ def _message(webhook: Webhook, changes, now: datetime) -> WebhookDelivery:
 
 
 def claim_due(*, now: datetime, limit: int = 100) -> list[int]:
-    """Take due deliveries for this runner: push their next attempt past a lease."""
-    stmt = (select(WebhookDelivery).where(WebhookDelivery.status == "pending",
-                                          WebhookDelivery.next_attempt_at <= now)
+    """Take due deliveries for this runner: push their next attempt past a lease.
+
+    Messages of a deactivated webhook or a revoked client stay pending, unsent.
+    """
+    stmt = (select(WebhookDelivery)
+            .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
+            .join(ApiClient, ApiClient.id == Webhook.client_id)
+            .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now,
+                   Webhook.is_active.is_(True), ApiClient.is_active.is_(True))
             .order_by(WebhookDelivery.id).limit(limit))
     if db.is_postgresql:
-        stmt = stmt.with_for_update(skip_locked=True)
+        stmt = stmt.with_for_update(skip_locked=True, of=WebhookDelivery)
     due = list(db.session.scalars(stmt))
     for delivery in due:
         delivery.next_attempt_at = now + LEASE
@@ -228,25 +300,102 @@ def claim_due(*, now: datetime, limit: int = 100) -> list[int]:
     return [d.id for d in due]
 
 
-def post(url: str, headers: dict, body: bytes) -> tuple[int | None, str | None]:
-    """POST once; return (status code, error). Never raises for network trouble."""
+def post(url: str, headers: dict, body: bytes, *,
+         allow_loopback: bool = False) -> tuple[int | None, str | None]:
+    """POST once to a public address; return (status code, error). Never raises for network trouble.
+
+    The host is resolved and checked again here (DNS may have changed since the URL
+    was set); a refused address is an error, and nothing is sent. A 3xx is a failure.
+    """
+    parts = urlsplit(url)
+    try:
+        port = parts.port or DEFAULT_PORTS[parts.scheme]
+        addresses = public_addresses(parts.hostname or "", port, allow_loopback=allow_loopback)
+    except WebhookError as exc:
+        return None, f"not sent: {exc.message}"[:300]
+    except (OSError, ValueError, KeyError) as exc:
+        return None, f"{type(exc).__name__}: {exc}"[:300]
     # The scheme is http(s): check_url refused anything else when the URL was set.
     request = urllib.request.Request(url, data=body, method="POST", headers=headers)  # noqa: S310
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
+        with _opener(addresses).open(request, timeout=TIMEOUT_SECONDS) as response:
             return response.status, None
     except urllib.error.HTTPError as exc:
+        exc.close()
+        if 300 <= exc.code < 400:
+            return exc.code, f"HTTP {exc.code}: redirects are not followed"
         return exc.code, f"HTTP {exc.code}"
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         return None, f"{type(exc).__name__}: {reason}"[:300]
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is not followed: its target was never checked, and it is no delivery."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+def _pinned(connection_class, addresses: list[str]):
+    """`connection_class` connecting to the addresses checked, never to a fresh DNS answer."""
+
+    class Pinned(connection_class):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            # http.client's seam for opening the socket; HTTPS wraps that socket and
+            # still verifies the certificate against the URL's host name.
+            self._create_connection = functools.partial(_connect, addresses)
+
+    return Pinned
+
+
+def _connect(addresses: list[str], target, timeout, source_address=None) -> socket.socket:
+    error: OSError | None = None
+    for address in addresses:
+        try:
+            return socket.create_connection((address, target[1]), timeout, source_address)
+        except OSError as exc:
+            error = exc
+    raise error or OSError("no address to connect to")
+
+
+class _PinnedHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, addresses: list[str]) -> None:
+        super().__init__()
+        self.addresses = addresses
+
+    def http_open(self, req):
+        return self.do_open(_pinned(http.client.HTTPConnection, self.addresses), req)
+
+
+class _PinnedHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, addresses: list[str]) -> None:
+        super().__init__()
+        self.addresses = addresses
+
+    def https_open(self, req):
+        return self.do_open(_pinned(http.client.HTTPSConnection, self.addresses), req,
+                            context=self._context)
+
+
+def _opener(addresses: list[str]) -> urllib.request.OpenerDirector:
+    # No proxy from the environment: the connection must go to the address just checked.
+    return urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirects(),
+                                       _PinnedHTTPHandler(addresses),
+                                       _PinnedHTTPSHandler(addresses))
+
+
 def prepare_delivery(delivery_id: int, *, now: datetime) -> tuple[str, dict, bytes] | None:
-    """The URL, signed headers and body of a pending message's next attempt (reads only)."""
+    """The URL, signed headers and body of a pending message's next attempt (reads only).
+
+    None if there is nothing to send, or no longer: the client was revoked since the claim.
+    """
     delivery = db.session.get(WebhookDelivery, delivery_id)
     webhook = delivery and db.session.get(Webhook, delivery.webhook_id)
-    if delivery is None or webhook is None or delivery.status != "pending":
+    client = webhook and db.session.get(ApiClient, webhook.client_id)
+    if not (delivery and webhook and client and delivery.status == "pending"
+            and webhook.is_active and client.is_active):
         return None
     body = delivery.body.encode()
     timestamp = int(now.timestamp())
@@ -283,12 +432,14 @@ def record_attempt(delivery_id: int, code: int | None, error: str | None, *,
 
 
 def deliver_webhooks(*, clock: Callable[[], datetime], commit: Callable[[], None],
-                     send=post) -> dict:
+                     send=None) -> dict:
     """Queue new changes, then send every due message once (the cron job; idempotent).
 
     Commits after queueing, after claiming and around each attempt, so that no
     HTTP call happens inside an open transaction and a crash loses nothing.
+    `send` defaults to `post`, to loopback too if BANK_WEBHOOK_ALLOW_HTTP is on.
     """
+    send = send or functools.partial(post, allow_loopback=_allow_http())
     queued = queue_deliveries(now=clock())
     commit()
     ids = claim_due(now=clock())

@@ -45,3 +45,9 @@ def bank(client, make_key):
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {key}"
     client.api_client = api_client
     return client
+
+
+@pytest.fixture
+def loopback_webhooks(app, monkeypatch):
+    """Webhooks may go to a local receiver (127.0.0.1), as with BANK_WEBHOOK_ALLOW_HTTP on."""
+    monkeypatch.setitem(app.config, "BANK_WEBHOOK_ALLOW_HTTP", True)

@@ -7,22 +7,27 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class Receiver:
-    def __init__(self, statuses=(200,)) -> None:
+    def __init__(self, statuses=(200,), *, location: str | None = None) -> None:
         self.statuses = list(statuses)  # one per request; the last one repeats
+        self.location = location  # sent with a 3xx answer
         self.requests: list[tuple[dict, bytes]] = []
         self.received = threading.Event()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 receiver.requests.append(({k.lower(): v for k, v in self.headers.items()}, body))
                 status = (receiver.statuses.pop(0) if len(receiver.statuses) > 1
                           else receiver.statuses[0])
                 self.send_response(status)
+                if receiver.location and 300 <= status < 400:
+                    self.send_header("Location", receiver.location)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 receiver.received.set()
+
+            do_GET = do_POST  # noqa: N815 (a followed redirect would arrive as a GET)
 
             def log_message(self, *args):
                 pass

@@ -24,7 +24,8 @@ ACTOR = Actor.system("test")
 @pytest.fixture
 def pushing_app(tmp_path):
     with fresh_database("sqlite", tmp_path) as url:
-        app = make_test_app(url, tmp_path, BANK_WEBHOOK_PUSH=True)
+        app = make_test_app(url, tmp_path, BANK_WEBHOOK_PUSH=True,
+                            BANK_WEBHOOK_ALLOW_HTTP=True)  # a local receiver
         yield app
         app.extensions["db_engine"].dispose()
 

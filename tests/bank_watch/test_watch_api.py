@@ -2,6 +2,7 @@
 
 from datetime import date
 
+import pytest
 from sqlalchemy import select
 
 from service.audit.models import AuditEvent
@@ -129,12 +130,16 @@ def test_bad_feed_arguments_are_refused(bank):
     assert set(response.get_json()["errors"]) == {"cursor", "limit"}
 
 
-def test_webhook_set_show_deliveries_and_delete(bank, session):
+def test_webhook_set_show_deliveries_and_delete(bank, session, app, monkeypatch):
     assert bank.get("/api/v1/webhook").status_code == 404
     refused = bank.put("/api/v1/webhook", json={"url": "http://bank.example/hook"})
     assert refused.status_code == 400
     assert "https" in refused.get_json()["errors"]["url"][0]
+    private = bank.put("/api/v1/webhook", json={"url": "https://10.0.0.1/hook"})
+    assert (private.status_code, private.get_json()["code"]) == (400, "invalid_webhook_url")
+    assert "private address" in private.get_json()["errors"]["url"][0]
 
+    monkeypatch.setitem(app.config, "BANK_WEBHOOK_ALLOW_HTTP", True)  # a local receiver
     with Receiver(statuses=(500, 200)) as receiver:
         created = bank.put("/api/v1/webhook", json={"url": receiver.url})
         assert created.status_code == 200
@@ -166,6 +171,7 @@ def test_webhook_set_show_deliveries_and_delete(bank, session):
     assert session.scalar(select(WebhookDelivery)) is None
 
 
+@pytest.mark.usefixtures("loopback_webhooks")
 def test_a_failed_delivery_can_be_sent_again(bank, session):
     from datetime import timedelta
 

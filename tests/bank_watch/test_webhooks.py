@@ -78,6 +78,7 @@ def test_the_secret_is_returned_once_and_stored_encrypted(session, bank):
     assert session.scalars(select(Webhook)).all() == [webhook]
 
 
+@pytest.mark.usefixtures("loopback_webhooks")
 def test_a_failed_delivery_is_retried_after_backoff_and_signed_each_time(session, bank):
     clock = Clock(NOW)
     with Receiver(statuses=(500, 204)) as receiver:
@@ -117,6 +118,7 @@ def test_a_failed_delivery_is_retried_after_backoff_and_signed_each_time(session
         "queued": 0, "delivered": 0, "retrying": 0, "failed": 0}
 
 
+@pytest.mark.usefixtures("loopback_webhooks")
 def test_a_receiver_that_keeps_failing_ends_as_failed_after_the_last_attempt(session, bank):
     clock = Clock(NOW)
     with Receiver(statuses=(503,)) as receiver:
@@ -132,6 +134,7 @@ def test_a_receiver_that_keeps_failing_ends_as_failed_after_the_last_attempt(ses
     assert delivery.last_error == "HTTP 503"
 
 
+@pytest.mark.usefixtures("loopback_webhooks")
 def test_an_unreachable_url_is_recorded_as_an_error(session, bank):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -144,6 +147,7 @@ def test_an_unreachable_url_is_recorded_as_an_error(session, bank):
     assert "Connection refused" in delivery.last_error or "URLError" in delivery.last_error
 
 
+@pytest.mark.usefixtures("loopback_webhooks")
 def test_changes_of_unwatched_subjects_and_before_the_webhook_are_not_sent(session, bank):
     watched_change(session, bank)  # before the webhook existed: stays in the feed only
     with Receiver() as receiver:
