@@ -33,7 +33,7 @@ from service.search.postings import POSTINGS, SEGMENT_COLUMNS, read_column, read
 
 # How much a match in each field counts (times the term's idf).
 WORD_FIELDS = (("name", 6.0), ("authority_text", 2.5), ("body", 1.0), ("basis", 0.6))
-NAME_SUBSTRING = 12.0  # the name contains the query text (every bigram present)
+NAME_SUBSTRING = 40.0  # the name contains the query text: above any word match in a name
 EXACT_CODE = 60.0  # USCC or decision number
 FUZZY_FACTOR = 0.5  # a misspelt Latin word counts half
 MAX_RESULTS = 1000  # results that can be paged through (50 pages of 20)

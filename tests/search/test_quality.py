@@ -137,3 +137,18 @@ def test_every_target_is_reachable_by_its_own_name(search_app, corpus):
     with search_app.app_context():
         for key, (name, *_rest) in TARGETS.items():
             assert ids[key] in found(name[-8:], clock.today())[:10], name
+
+
+def test_a_name_holding_the_typed_text_ranks_above_names_sharing_its_words(search_app, corpus):
+    """'晶实业有限' is part of 盈晶实业有限公司 only; the others merely share the words."""
+    from tests.factories import make_decision, make_subject
+
+    with search_app.app_context():
+        today = clock.today()
+        others = [make_decision(make_subject(name)) for name in (
+            "济南市晟晶实业股份有限公司", "广州市晶和实业有限公司", "广州市晶和实业有限公司")]
+        target = make_decision(make_subject("西安市盈晶实业有限公司"))
+        db.session.commit()
+        get_search().write([target.id, *(d.id for d in others)])
+
+        assert found("晶实业有限", today)[0] == target.id
