@@ -18,7 +18,7 @@ install: $(BIN)/.installed
 ## Install, migrate an SQLite database, load demo data, build the index, serve on 127.0.0.1.
 run: install
 	$(BIN)/python -m service setup --demo
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --access-logfile - wsgi:app
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --timeout 120 --access-logfile - wsgi:app
 
 ## Run the whole suite on SQLite and PostgreSQL, browser tests included.
 test: install services browser

@@ -88,8 +88,20 @@ def _forbidden(error):
     return render_template("console/forbidden.html", error=error), 403
 
 
+def body_limit(max_bytes: int):
+    """Let this view read a request body of up to `max_bytes` (MAX_CONTENT_LENGTH elsewhere)."""
+    def mark(view):
+        view.max_body = max_bytes
+        return view
+    return mark
+
+
 def _protect_forms() -> None:
     """Every state-changing request outside /api/ must carry the session's CSRF token."""
+    # The CSRF check reads the form, so a view's own body limit applies from here on.
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "max_body", None):
+        request.max_content_length = view.max_body
     # Flask-WTF caches the token on `g`; an app context can outlive a request (tests,
     # CLI), so start each request from the session's own token.
     g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_POLICY = ROOT / "service" / "rules" / "policy.toml"
+MAX_REQUEST_BODY = 1024 * 1024  # a batch of 1,000 codes is about 25 kB
 
 
 class ConfigError(RuntimeError):
@@ -45,6 +46,8 @@ def load_config(overrides: dict | None = None) -> dict:
     # development only, and only when the configuration says so.
     config.setdefault("SESSION_COOKIE_SECURE",
                       not (config.get("TESTING") or config.get("DEBUG")))
+    # No request body is read past this (413); the console's file upload allows more.
+    config.setdefault("MAX_CONTENT_LENGTH", MAX_REQUEST_BODY)
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _secret_from_file(Path(config["INSTANCE_DIR"]) / "secret_key")
     check_config(config)

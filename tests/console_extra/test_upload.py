@@ -165,6 +165,18 @@ def test_bad_files_are_named(uploader, authority):
     assert "文件超过 10 MB" in huge.get_data(as_text=True)
 
 
+def test_a_file_over_the_sites_1_mb_body_limit_is_still_read(uploader, authority):
+    rows = records(authority, 10)
+    for row in rows[2:6]:
+        row["违法事实"] = "销售假冒商品。" * 15_000  # 315 kB, far over the field's bound
+    body = as_csv(rows)
+    assert 1024 * 1024 < len(body) < 10 * 1024 * 1024
+    response = upload(uploader, body)
+    assert response.status_code == 200
+    assert decisions_of(authority) == 6
+    assert "第 4 行" in response.get_data(as_text=True)
+
+
 def test_rejects_belong_to_the_uploader(client, uploader, authority):
     rows = records(authority, 2)
     rows[0]["处罚决定日期"] = "not a date"

@@ -9,3 +9,14 @@ def test_unknown_api_path_is_problem_json(client):
     assert response.status_code == 404
     assert response.mimetype == "application/problem+json"
     assert response.get_json()["code"] == "not_found"
+
+
+def test_a_request_body_over_the_limit_is_refused_before_it_is_read(client):
+    body = b'{"codes": ["' + b"9" * (1024 * 1024) + b'"]}'
+    api = client.post("/api/v1/reports/verify", data=body, content_type="application/json")
+    assert api.status_code == 413
+    assert api.mimetype == "application/problem+json"
+    assert api.get_json()["code"] == "request_entity_too_large"
+    page = client.post("/console/login", data={"username": "x" * (1024 * 1024)})
+    assert page.status_code == 413
+    assert "text/html" in page.content_type
