@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from service.bank_api.models import BatchAnswer
 from service.bank_api.prepared import LAST_CHANGE, status_by_uscc
-from service.bank_api.querylog import LoggedQuery
+from service.bank_api.querylog import LoggedQuery, begin_writes
+from service.bank_api.schemas import MAX_CODE_LENGTH
+from service.core.db import db
 from service.lists.queries import CodedStatus, EntryView, SubjectStatus, statuses_by_uscc
 from service.public.labels import STATUS_LABELS, basis_label
 from service.register.identifiers import CodeError, check_uscc, clean_code
+from service.register.models import Subject
 
 _YUAN_PER_WAN = Decimal(10000)
 _CENT = Decimal("0.01")
+_NOT_TEXT = CodeError("not_text", "a USCC must be a string")
+KEEP_ANSWERS = timedelta(hours=24)  # how long a batch answer is replayed for its Idempotency-Key
+_PURGE_EACH_TIME = 10  # expired answers dropped per answer kept: the table holds about a day
 
 
 @dataclass(frozen=True)
@@ -41,9 +53,27 @@ class Version:
         return {"as_of": as_of, "data_version": self.number, "data_as_of": self.changed_at}
 
 
-def check_codes(codes: list[str], as_of: date) -> list[CodeAnswer]:
-    """Check every code on its own; look up all the valid ones together."""
-    checked = [(code, check_uscc(code)) for code in codes]
+def check_item(value) -> CodeError | None:
+    """Why a batch item (any JSON value) is not a valid USCC, or None if it is one."""
+    if not isinstance(value, str):
+        return _NOT_TEXT
+    if len(value) > MAX_CODE_LENGTH:  # not worth normalising
+        return CodeError("bad_length", f"a USCC has 18 characters, this one has {len(value)}")
+    return check_uscc(value)
+
+
+def as_sent(value) -> str:
+    """A batch item as the answer and the log repeat it: a string, else its JSON text.
+
+    A lone surrogate (JSON may escape one, UTF-8 cannot encode it) stays an escape.
+    """
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text.encode("utf-8", "backslashreplace").decode()
+
+
+def check_codes(codes: list, as_of: date) -> list[CodeAnswer]:
+    """Check every item on its own; look up all the valid codes together."""
+    checked = [(as_sent(code), check_item(code)) for code in codes]
     valid = [clean_code(code) for code, error in checked if error is None]
     found = statuses_by_uscc(valid, as_of)
     answers = []
@@ -131,3 +161,72 @@ def batch_item(index: int, answer: CodeAnswer) -> dict:
                 "error": {"code": error_code(answer.error), "detail": answer.error.message}}
     return {"index": index, "code": answer.code, "valid": True, "uscc": answer.uscc,
             **status_fields(answer.found)}
+
+
+# --- Idempotency-Key: batch answers kept and replayed ------------------------------------
+
+
+def request_digest(as_of: date | None, codes: list) -> str:
+    """SHA-256 of what a batch asks: `as_of` as given (None: today) and the codes as sent."""
+    asked = {"as_of": as_of.isoformat() if as_of else None, "codes": codes}
+    return hashlib.sha256(json.dumps(asked, sort_keys=True, separators=(",", ":"))
+                          .encode()).hexdigest()
+
+
+def kept_answer(client_id: int, key: str, now: datetime) -> BatchAnswer | None:
+    """The answer kept under this client's key, unless it is older than KEEP_ANSWERS."""
+    return db.session.scalar(select(BatchAnswer).where(
+        BatchAnswer.client_id == client_id, BatchAnswer.idempotency_key == key,
+        BatchAnswer.created_at > now - KEEP_ANSWERS))
+
+
+def keep_answer(client_id: int, key: str, digest: str, status: int, body: str, *,
+                now: datetime) -> tuple[BatchAnswer, bool]:
+    """Keep an answer under its key; return (answer, kept).
+
+    When a concurrent request with the same key kept its answer first (the
+    unique key decides), that answer is returned instead, with kept False.
+    """
+    begin_writes()
+    _purge_expired(now)
+    answer = BatchAnswer(client_id=client_id, idempotency_key=key, request_digest=digest,
+                         http_status=status, body=body, created_at=now)
+    try:
+        with db.session.begin_nested():
+            db.session.execute(delete(BatchAnswer).where(  # an expired key used again
+                BatchAnswer.client_id == client_id, BatchAnswer.idempotency_key == key,
+                BatchAnswer.created_at <= now - KEEP_ANSWERS))
+            db.session.add(answer)
+    except IntegrityError:
+        earlier = kept_answer(client_id, key, now)
+        if earlier is None:
+            raise
+        return earlier, False
+    return answer, True
+
+
+def _purge_expired(now: datetime) -> None:
+    # One statement, and the request's first write: a SELECT before it would start a
+    # SQLite read snapshot that a concurrent writer makes stale ('database is locked').
+    expired = (select(BatchAnswer.id).where(BatchAnswer.created_at <= now - KEEP_ANSWERS)
+               .order_by(BatchAnswer.created_at).limit(_PURGE_EACH_TIME)
+               .with_for_update(skip_locked=True))  # another request may be purging them
+    db.session.execute(delete(BatchAnswer).where(BatchAnswer.id.in_(expired.scalar_subquery()))
+                       .execution_options(synchronize_session=False))
+
+
+def replayed_log(answer: dict) -> list[LoggedQuery]:
+    """The query log rows of a replayed batch answer: what it said, item by item.
+
+    The answer carries no subject ids: they are those of the subjects holding the
+    codes at the replay.
+    """
+    items = answer["items"]
+    codes = sorted({item["uscc"] for item in items if item["valid"]})
+    ids = dict(db.session.execute(select(Subject.uscc, Subject.id).where(
+        Subject.uscc.in_(codes))).all()) if codes else {}
+    return [LoggedQuery(item["uscc"], item["status"], subject_id=ids.get(item["uscc"]),
+                        answer={"black": len(item["blacklist"]), "red": len(item["red_list"]),
+                                "penalties": item["penalties"]["count"]})
+            if item["valid"] else LoggedQuery(item["code"], item["error"]["code"])
+            for item in items]

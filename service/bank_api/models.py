@@ -1,10 +1,20 @@
-"""The bank query log (查询日志): one append-only row per question a bank asked."""
+"""The bank query log (查询日志) and the batch answers kept for their Idempotency-Key."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, String
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.audit.models import BigId
@@ -39,3 +49,23 @@ class BankQuery(Base):
     # The answer in short: a status (blacklisted...) or an error code (bad_length...).
     status: Mapped[str] = mapped_column(String(30))
     answer: Mapped[dict | None] = mapped_column(JSON)  # counts: black, red, penalties...
+
+
+class BatchAnswer(Base):
+    """A batch check answered under an Idempotency-Key, kept to be replayed byte for byte.
+
+    Kept 24 hours (`answers.KEEP_ANSWERS`); an expired key may be used again.
+    """
+
+    __tablename__ = "bank_batch_answers"
+    __table_args__ = (
+        UniqueConstraint("client_id", "idempotency_key", name="uq_bank_batch_answers_idem"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("api_clients.id"))
+    idempotency_key: Mapped[str] = mapped_column(String(100))
+    request_digest: Mapped[str] = mapped_column(String(64))  # SHA-256 of as_of and the codes
+    http_status: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)  # the answer exactly as sent
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -56,6 +56,7 @@ class ApiOperation:
     public: bool = False  # no key needed (verification endpoints)
     answer_status: int = 200
     answer_content_type: str = "application/json"
+    answer_headers: dict[str, dict] = field(default_factory=dict)  # besides the rate limits
 
 
 USCC_PARAMETER = {
@@ -64,6 +65,21 @@ USCC_PARAMETER = {
                    "characters are normalised)",
     "schema": {"type": "string", "minLength": 1, "maxLength": 100,
                "pattern": r"^[^/?#%\s.]+$", "example": "91110105MA1213619N"},
+}
+
+BATCH_IDEMPOTENCY_HEADER = {
+    "in": "header", "name": "Idempotency-Key", "required": False,
+    "description": "Repeat a batch safely: for 24 hours, the same key from the same client "
+                   "with the same codes and `as_of` returns the first answer byte for byte "
+                   "(same `data_version`), with `Idempotent-Replayed: true`; the same key "
+                   "with other codes or another `as_of` is a 422. After 24 hours the key "
+                   "may be used again.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 100,
+               "pattern": r"^[\x21-\x7e]+$"},
+}
+REPLAYED_HEADER = {
+    "description": "`true` when the answer is the one kept for this Idempotency-Key",
+    "required": False, "schema": {"type": "string", "enum": ["true"]},
 }
 
 OPERATIONS: list[ApiOperation] = [
@@ -80,12 +96,18 @@ OPERATIONS: list[ApiOperation] = [
                           "as_of_in_future, invalid_request"}),
     ApiOperation(
         "bank_api.batch_check", "post", "check", f"Check up to {MAX_BATCH} codes (批量查询)",
-        BatchAnswerSchema, query=AsOfSchema, body=BatchRequestSchema, errors=(400,),
+        BatchAnswerSchema, query=AsOfSchema, body=BatchRequestSchema, errors=(400, 422),
+        path_parameters=(BATCH_IDEMPOTENCY_HEADER,),
+        answer_headers={"Idempotent-Replayed": REPLAYED_HEADER},
         description=(
             "Each code is answered on its own, in the order sent; an invalid code gets "
-            "`valid: false` and an `error` without failing the batch. Every item is written "
-            "to the query log."),
-        error_codes={400: "batch_too_large, as_of_in_future, invalid_request"}),
+            "`valid: false` and an `error` without failing the batch. That includes an item "
+            "that is not a string (`uscc_not_text`, `code` is its JSON text) or has more "
+            "than 100 characters (`uscc_bad_length`). Every item is written to the query "
+            "log, also when an Idempotency-Key replays an earlier answer."),
+        error_codes={400: "batch_too_large, as_of_in_future, invalid_idempotency_key, "
+                          "invalid_request",
+                     422: "idempotency_key_reused"}),
     ApiOperation(
         "bank_api.lookup", "get", "check", "Find a subject by name (名称查询)",
         LookupAnswerSchema, query=LookupQuerySchema, errors=(400,),
@@ -115,6 +137,7 @@ _ERROR_TEXT = {
     403: "The key lacks the scope this endpoint needs (code `insufficient_scope`)",
     404: "Not found (code `not_found`)",
     409: "Conflict",
+    422: "The request cannot be carried out as sent: `code` says why",
     429: "Rate limit exceeded (code `rate_limited`); retry after `Retry-After` seconds",
 }
 
@@ -151,7 +174,8 @@ def _operation(op: ApiOperation) -> dict:
     if op.body is not None:
         doc["requestBody"] = {"required": True,
                               "content": {"application/json": {"schema": op.body}}}
-    success: dict = {"description": "OK", "headers": _headers(op.public)}
+    success: dict = {"description": "OK", "headers": {**_headers(op.public),
+                                                      **op.answer_headers}}
     if op.answer is not None:
         success["content"] = {op.answer_content_type: {"schema": op.answer}}
     doc["responses"] = {str(op.answer_status): success}

@@ -46,6 +46,30 @@ def request_id() -> str:
     return g.bank_request_id
 
 
+def begin_writes():
+    """The request's connection, ready for the request's writes; call it before the first.
+
+    A SQLite read transaction cannot become a write one once another worker has
+    written (SQLITE_BUSY_SNAPSHOT, which no busy timeout cures): the reads are ended
+    and the writes go to a fresh transaction on the same connection, once per request.
+    The rows are still committed before the answer leaves, and they name the data
+    version the answer came from.
+    """
+    connection = current_connection()
+    transaction = connection.get_transaction()  # a commit in between starts over
+    if connection.dialect.name != "sqlite" or g.get("bank_writes_in") is transaction:
+        return connection
+    g.bank_writes_in = transaction
+    if connection.in_nested_transaction():  # inside an outer transaction (tests)
+        db.session.commit()
+        return current_connection()
+    # Cheaper than a session commit, which gives the connection back to the pool.
+    driver = connection.connection.driver_connection
+    driver.execute("COMMIT")
+    driver.execute("BEGIN")
+    return connection
+
+
 def log_queries(client_id: int, kind: str, items: list[LoggedQuery], *, as_of: date | None,
                 data_version: int | None, now: datetime) -> None:
     """Append the log rows with one prepared executemany (a batch of 1,000 is one call)."""
@@ -54,19 +78,7 @@ def log_queries(client_id: int, kind: str, items: list[LoggedQuery], *, as_of: d
     if not items:
         return
     rid = request_id()
-    connection = current_connection()
-    if connection.dialect.name == "sqlite":
-        # A SQLite read transaction cannot become a write one once another worker has
-        # written (SQLITE_BUSY_SNAPSHOT, which no busy timeout cures): end the reads and
-        # write in a fresh transaction on the same connection. The row is still committed
-        # before the answer leaves, and it names the data version the answer came from.
-        if connection.in_nested_transaction():  # inside an outer transaction (tests)
-            db.session.commit()
-            connection = current_connection()
-        else:  # cheaper than a session commit, which gives the connection back to the pool
-            driver = connection.connection.driver_connection
-            driver.execute("COMMIT")
-            driver.execute("BEGIN")
+    connection = begin_writes()
     _INSERT.execute_many(connection, [
         {"at": now, "client_id": client_id, "request_id": rid, "kind": kind,
          "query": printable(item.query), "subject_id": item.subject_id, "as_of": as_of,

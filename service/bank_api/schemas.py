@@ -14,8 +14,10 @@ from service.core.clock import today
 from service.core.errors import ApiError
 
 MAX_BATCH = 1000
+MAX_CODE_LENGTH = 100  # characters of a code as sent; longer ones are not looked at
 STATUS_VALUES = ("blacklisted", "red_list", "disclosed_penalties", "nothing_on_record")
 USCC_ERRORS = ("uscc_bad_length", "uscc_bad_character", "uscc_bad_check_character")
+BATCH_ITEM_ERRORS = (*USCC_ERRORS, "uscc_not_text")
 
 
 # --- requests --------------------------------------------------------------------------------
@@ -38,12 +40,18 @@ class AsOfSchema(Schema):
                                   "speak for today or a past day")
 
 
+_batch_size = validate.Length(min=1, max=MAX_BATCH, error=(
+    f"give between 1 and {MAX_BATCH} codes per batch (at most {MAX_BATCH})"))
+
+
 def codes_field(verb: str) -> fields.List:
-    """A batch of up to MAX_BATCH codes, each `verb` on its own (checks and watch lists)."""
+    """A batch of up to MAX_BATCH codes, each `verb` on its own (watch lists).
+
+    Batch checks take any JSON value per item instead (`BatchRequestSchema`).
+    """
     return fields.List(
-        fields.String(validate=validate.Length(max=100)), required=True,
-        validate=validate.Length(min=1, max=MAX_BATCH, error=(
-            f"give between 1 and {MAX_BATCH} codes per batch (at most {MAX_BATCH})")),
+        fields.String(validate=validate.Length(max=MAX_CODE_LENGTH)), required=True,
+        validate=_batch_size,
         metadata={"description": f"Up to {MAX_BATCH} unified social credit codes "
                                  f"(统一社会信用代码); each is {verb} on its own.",
                   "example": ["91110105MA1213619N"]})
@@ -53,7 +61,16 @@ class BatchRequestSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    codes = codes_field("answered")
+    codes = fields.List(
+        fields.Raw(allow_none=True, metadata={  # null too: answered, not refused
+            "description": "A code as a string; anything else is answered as invalid "
+                           "(uscc_not_text)"}),
+        required=True, validate=_batch_size,
+        metadata={"description": f"Up to {MAX_BATCH} unified social credit codes "
+                                 "(统一社会信用代码); each is answered on its own. An item "
+                                 "that is not a string, or longer than "
+                                 f"{MAX_CODE_LENGTH} characters, is answered as invalid.",
+                  "example": ["91110105MA1213619N"]})
 
 
 class LookupQuerySchema(AsOfSchema):
@@ -153,7 +170,7 @@ class StatusAnswerSchema(StatusFieldsSchema, VersionFieldsSchema):
 
 
 class ItemErrorSchema(Schema):
-    code = fields.String(required=True, validate=validate.OneOf(USCC_ERRORS))
+    code = fields.String(required=True, validate=validate.OneOf(BATCH_ITEM_ERRORS))
     detail = fields.String(required=True)
 
 
@@ -161,7 +178,8 @@ class BatchItemSchema(Schema):
     """A valid code carries the status fields; an invalid one `error` instead."""
 
     index = fields.Integer(required=True, metadata={"description": "Position in `codes`"})
-    code = fields.String(required=True, metadata={"description": "The code as sent"})
+    code = fields.String(required=True, metadata={
+        "description": "The code as sent (an item that is not a string: its JSON text)"})
     valid = fields.Boolean(required=True)
     uscc = fields.String(metadata={"description": "The code, normalised (valid codes)"})
     status = fields.String(validate=validate.OneOf(STATUS_VALUES))

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import json
+import re
+from datetime import date
+
 from flask import current_app, g, request
 
 from service.bank_api import bp
 from service.bank_api.answers import (
+    KEEP_ANSWERS,
     Version,
     batch_item,
     check_code,
     check_codes,
     error_code,
+    keep_answer,
+    kept_answer,
     logged,
     plain,
+    replayed_log,
+    request_digest,
     status_fields,
     summary,
 )
@@ -39,6 +48,7 @@ _status_answer = StatusAnswerSchema()
 _batch_answer = BatchAnswerSchema()
 _lookup_answer = LookupAnswerSchema()
 _whoami = WhoamiSchema()
+_IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,100}")  # printable ASCII, no spaces
 
 
 def _log(kind: str, items: list[LoggedQuery], as_of, version: Version) -> None:
@@ -76,19 +86,60 @@ def subject_status(code: str):
 @bp.post("/checks/batch")
 @require_client("check")
 def batch_check():
-    """Up to 1,000 codes in one request, each answered on its own."""
-    as_of = load_args(_as_of, request.args).get("as_of") or today()
+    """Up to 1,000 codes in one request, each answered on its own.
+
+    With an Idempotency-Key, a repeat within KEEP_ANSWERS gets the first answer
+    byte for byte (and is logged again); the same key for other codes is a 422.
+    """
+    key = _idempotency_key()
+    asked = load_args(_as_of, request.args).get("as_of")
     codes = load_args(_batch_request, request.get_json(silent=True) or {})["codes"]
+    digest = request_digest(asked, codes) if key else None
+    earlier = kept_answer(g.api_client.id, key, now()) if key else None
+    if earlier is not None:
+        return _replay(earlier, key, digest)
+    as_of = asked or today()
     version = Version.current()
     answers = check_codes(codes, as_of)
-    _log("batch_item", [logged(a) for a in answers], as_of, version)
     # The items are plain values already; `plain` renders them exactly as BatchItemSchema
     # would (a test holds the two equal) at a fraction of marshmallow's cost for 1,000.
     head = _batch_answer.dump({"count": len(answers),
                                "invalid": sum(1 for a in answers if a.error is not None),
                                "items": [], **version.fields(as_of)})
     head["items"] = [plain(batch_item(i, a)) for i, a in enumerate(answers)]
-    return head
+    response = current_app.json.response(head)
+    if key:
+        earlier, kept = keep_answer(g.api_client.id, key, digest, response.status_code,
+                                    response.get_data(as_text=True), now=now())
+        if not kept:  # a concurrent request with the same key answered first
+            return _replay(earlier, key, digest)
+    _log("batch_item", [logged(a) for a in answers], as_of, version)
+    return response
+
+
+def _idempotency_key() -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not _IDEMPOTENCY_KEY.fullmatch(key):
+        raise ApiError(400, "invalid_idempotency_key", "Idempotency-Key: 1 to 100 printable "
+                       "ASCII characters without spaces")
+    return key
+
+
+def _replay(earlier, key: str, digest: str):
+    """The answer kept under `key`, logged again and marked as a replay."""
+    if earlier.request_digest != digest:
+        hours = int(KEEP_ANSWERS.total_seconds() // 3600)
+        raise ApiError(422, "idempotency_key_reused",
+                       f"Idempotency-Key {key!r} was used in the last {hours} hours for another "
+                       "batch (other codes or as_of); use a new key for a new request")
+    answer = json.loads(earlier.body)
+    log_queries(g.api_client.id, "batch_item", replayed_log(answer),
+                as_of=date.fromisoformat(answer["as_of"]),
+                data_version=answer["data_version"], now=now())
+    response = current_app.response_class(earlier.body, status=earlier.http_status,
+                                          mimetype="application/json")
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
 
 
 @bp.get("/lookup")

@@ -199,7 +199,6 @@ def test_batch_of_1000_runs_a_fixed_number_of_queries(api, blacklisted, session)
     ({"codes": [GOOD_UNKNOWN] * 1001}, "batch_too_large"),
     ({"codes": []}, "batch_too_large"),
     ({"codes": "91110105MA1213619N"}, "invalid_request"),
-    ({"codes": [12345]}, "invalid_request"),
     ({}, "invalid_request"),
     ({"codes": [GOOD_UNKNOWN], "extra": 1}, "invalid_request"),
 ])
@@ -209,6 +208,47 @@ def test_bad_batch_is_400_with_a_clear_problem(api, body, code):
     assert response.mimetype == "application/problem+json"
     assert response.get_json()["code"] == code
     assert response.get_json()["errors"]
+
+
+@pytest.mark.parametrize(("item", "code", "error"), [
+    (12345, "12345", "uscc_not_text"),
+    (None, "null", "uscc_not_text"),
+    (True, "true", "uscc_not_text"),
+    (1.5, "1.5", "uscc_not_text"),
+    ({"uscc": "北京"}, '{"uscc": "北京"}', "uscc_not_text"),
+    ([GOOD_UNKNOWN], f'["{GOOD_UNKNOWN}"]', "uscc_not_text"),
+    ("9" * 101, "9" * 101, "uscc_bad_length"),
+])
+def test_batch_item_that_is_no_code_is_answered_on_its_own(api, blacklisted, session, item,
+                                                             code, error):
+    subject = blacklisted[0]
+    response = api.post("/api/v1/checks/batch", json={"codes": [subject.uscc, item]})
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert (body["count"], body["invalid"]) == (2, 1)
+    good, bad = body["items"]
+    assert (good["valid"], good["status"]) == (True, "blacklisted")
+    assert bad == {"index": 1, "code": code, "valid": False,
+                   "error": {"code": error, "detail": bad["error"]["detail"]}}
+    assert bad["error"]["detail"]
+    logged = session.execute(select(BankQuery.query, BankQuery.status)
+                             .where(BankQuery.kind == "batch_item").order_by(BankQuery.id)).all()
+    assert [tuple(row) for row in logged] == [(subject.uscc, "blacklisted"), (code, error)]
+
+
+def test_batch_item_with_a_lone_surrogate_is_answered_on_its_own(api, session):
+    # JSON may escape a lone surrogate; UTF-8 cannot carry one, so it stays an escape.
+    response = api.post("/api/v1/checks/batch", content_type="application/json",
+                        data=f'{{"codes": ["\\ud800x", "{GOOD_UNKNOWN}", ["\\udfff"]]}}')
+    assert response.status_code == 200, response.get_data(as_text=True)
+    items = response.get_json()["items"]
+    assert [(i["code"], i["valid"]) for i in items] == [
+        ("\\ud800x", False), (GOOD_UNKNOWN, True), ('["\\udfff"]', False)]
+    assert [i["error"]["code"] for i in items if not i["valid"]] == [
+        "uscc_bad_length", "uscc_not_text"]
+    logged = session.scalars(select(BankQuery.query).where(BankQuery.kind == "batch_item")
+                             .order_by(BankQuery.id)).all()
+    assert logged == ["\\ud800x", GOOD_UNKNOWN, '["\\udfff"]']
 
 
 def test_every_check_needs_the_check_scope(client, make_key):
@@ -236,7 +276,8 @@ def test_batch_items_render_exactly_as_their_dump_schema(app, blacklisted, sessi
     subject = blacklisted[0]
     red = make_subject()
     make_entry(red, "red", starts_on=date(2025, 1, 1), scheduled_end_on=None)
-    codes = [subject.uscc, red.uscc, GOOD_UNKNOWN, "123", "91110105MA1213619A"]
+    codes = [subject.uscc, red.uscc, GOOD_UNKNOWN, "123", "91110105MA1213619A", 12345, None,
+             "9" * 101]
     schema = BatchItemSchema()
     for day in (date(2026, 3, 15), today()):
         for index, answer in enumerate(check_codes(codes, day)):

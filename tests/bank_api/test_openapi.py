@@ -50,8 +50,13 @@ def test_document_covers_every_bank_endpoint(app, client):
               if rule.endpoint.startswith("bank_api.") and rule.endpoint != "bank_api.openapi_json"}
     assert routes <= documented, f"undocumented endpoints: {routes - documented}"
     batch = document["paths"]["/api/v1/checks/batch"]["post"]
-    assert set(batch["responses"]) == {"200", "400", "401", "403", "429"}
+    assert set(batch["responses"]) == {"200", "400", "401", "403", "422", "429"}
     assert "RateLimit-Remaining" in batch["responses"]["200"]["headers"]
+    assert "Idempotent-Replayed" in batch["responses"]["200"]["headers"]
+    assert "idempotency_key_reused" in batch["responses"]["422"]["description"]
+    assert "invalid_idempotency_key" in batch["responses"]["400"]["description"]
+    [key] = [p for p in batch["parameters"] if p["in"] == "header"]
+    assert (key["name"], key["required"]) == ("Idempotency-Key", False)
     assert batch["responses"]["429"]["content"]["application/problem+json"]
     assert set(document["components"]["securitySchemes"]) == {"bearerKey", "apiKeyHeader"}
     status = document["components"]["schemas"]["StatusAnswer"]
