@@ -69,3 +69,18 @@ class ApiClient(Base):
 
     def __repr__(self) -> str:
         return f"<ApiClient {self.id} {self.name}>"
+
+
+class EndedSession(Base):
+    """A console session ended by logout: its cookie, even a copy, signs nobody in again.
+
+    The session itself is a signed cookie; this is the server's memory of the
+    ones that ended before their SESSION_LIFETIME. Rows go once that has passed.
+    """
+
+    __tablename__ = "ended_sessions"
+
+    sid: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    ended_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

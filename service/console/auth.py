@@ -3,7 +3,8 @@
 The session is Flask's signed cookie. Signing in clears it and starts a new one
 (no session fixation); it records the password's change time, so changing the
 password ends every other session, and when it started, so it ends after
-SESSION_LIFETIME whatever the browser does.
+SESSION_LIFETIME whatever the browser does. Logging out records the session's id
+(`EndedSession`), so a copy of the cookie does not sign anyone in afterwards.
 """
 
 from __future__ import annotations
@@ -13,12 +14,15 @@ import secrets
 from datetime import datetime
 
 from flask import abort, g, has_request_context, redirect, request, session, url_for
+from sqlalchemy import delete
 
-from service.accounts.models import User
+from service.accounts.models import EndedSession, User
+from service.audit.operations import log_event
 from service.console import SESSION_LIFETIME
 from service.console.labels import DECISION_STATUS_LABELS, ROLE_LABELS
 from service.console.permissions import can, why_not
 from service.core import clock
+from service.core.actors import Actor
 from service.core.db import db
 
 _USER_KEY = "console_user"
@@ -30,15 +34,31 @@ def _stamp(moment: datetime | None) -> str:
 
 def start_session(user: User, now: datetime) -> None:
     """A fresh session for a user who has just proved their password."""
-    end_session()
+    _clear()
     session.permanent = True
     session[_USER_KEY] = {"id": user.id, "at": now.isoformat(), "sid": secrets.token_urlsafe(16),
                           "pw": _stamp(user.password_changed_at)}
 
 
 def end_session() -> None:
+    """End this browser's session; a signed-in one is remembered as ended until it expires."""
+    state, user = session.get(_USER_KEY), current_user()
+    if user is not None:  # the caller commits
+        now = clock.now()
+        started = datetime.fromisoformat(state["at"])
+        db.session.execute(delete(EndedSession).where(EndedSession.expires_at < now))
+        db.session.merge(EndedSession(sid=state["sid"], user_id=user.id, ended_at=now,
+                                      expires_at=started + SESSION_LIFETIME))
+        log_event(Actor.user(user), "user.logout", now=now, object_type="user",
+                  object_id=user.id, authority_id=user.authority_id)
+    _clear()
+
+
+def _clear() -> None:
     session.clear()
     g.pop("csrf_token", None)  # Flask-WTF's cached token belonged to the old session
+    if hasattr(request, "_console_user"):
+        del request._console_user
 
 
 def current_user() -> User | None:
@@ -60,6 +80,9 @@ def _load_user() -> User | None:
     except (KeyError, TypeError, ValueError):
         return None
     if clock.now() - started > SESSION_LIFETIME:
+        return None
+    sid = state.get("sid")
+    if not isinstance(sid, str) or db.session.get(EndedSession, sid) is not None:  # logged out
         return None
     user = db.session.get(User, state.get("id"))
     if user is None or not user.is_active or state.get("pw") != _stamp(user.password_changed_at):

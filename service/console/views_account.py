@@ -51,6 +51,7 @@ def login_post():
 
 
 @bp.post("/logout")
+@transactional
 def logout():
     end_session()
     flash("您已退出登录。", "info")

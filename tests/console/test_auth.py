@@ -227,3 +227,16 @@ def test_every_form_outside_the_api_needs_the_csrf_token(app, client):
     assert "/console/login" in checked
     assert "/console/decisions/new" in checked
     assert client.get("/console/").status_code == 200  # still signed in: nothing was done
+
+
+def test_a_copy_of_the_cookie_signs_nobody_in_after_logout(app, client, clerk):
+    login(client, clerk)
+    copy = app.test_client()
+    cookie = client.get_cookie(app.config.get("SESSION_COOKIE_NAME", "session"))
+    copy.set_cookie(cookie.key, cookie.value)
+    assert copy.get("/console/").status_code == 200  # the copy works while signed in
+    post_form(client, "/console/logout", token_from="/console/")
+    assert copy.get("/console/").status_code == 302
+    assert len(_events("user.logout", clerk)) == 1
+    login(client, clerk)  # a new session of the same user is not affected
+    assert client.get("/console/").status_code == 200
