@@ -25,7 +25,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -53,10 +53,10 @@ from service.register.operations import (
     CONTENT_COLUMNS,
     RegisterError,
     correct_decision,
-    decision_values,
     find_or_create_authority,
 )
-from service.register.schemas import HEADERS, describe_errors, field_for_header, load_decision
+from service.register.pipeline import PIPELINE_AFTER, Rejected, Row, RowChecker, checked_chunks
+from service.register.schemas import HEADERS, describe_errors, field_for_header
 from service.register.tabular import FileFormatError, open_table
 from service.rules.engine import plan_subject
 from service.rules.policy import current_policy
@@ -87,15 +87,6 @@ class ImportSummary:
     rejected: int = 0
     rejects_path: Path | None = None
     errors: list[tuple[int, str, str]] = field(default_factory=list)
-
-
-@dataclass
-class _Row:
-    number: int
-    values: list
-    data: dict
-    columns: dict | None = None  # the Decision column values (decision_values)
-    authority_id: int | None = None
 
 
 class _Rejects:
@@ -129,14 +120,15 @@ class _Importer:
         # (name, USCC) only: ORM objects do not outlive a batch (see _run).
         self.default = (default_authority.name, default_authority.uscc) if default_authority \
             else None
-        self.secret = current_app.config["SECRET_KEY"]
         self.policy = current_policy()
         self.summary = ImportSummary()
         self.seen: dict[int, int] = {}  # 8-byte hash of (authority, number) → first row
         self.authorities: dict[tuple[str, str], int | None] = {}
         given = {field_for_header(h): h for h in headers if field_for_header(h)}
         self.number_header = given.get("number", HEADERS["number"][0])
-        self.fields = set(given)
+        self.checker = RowChecker(
+            headers=tuple(headers), fields=frozenset(given), default=self.default,
+            today=self.today, policy=self.policy, secret=current_app.config["SECRET_KEY"])
 
     # ------------------------------------------------------------ rows
 
@@ -148,22 +140,19 @@ class _Importer:
                 if len(self.summary.errors) < MAX_ERRORS:
                     self.summary.errors.append((row_number, header, reason))
 
-    def check(self, number: int, values: list) -> _Row | None:
-        raw = dict(zip(self.headers, values, strict=False))
-        if self.default is not None:
-            if "authority_name" not in self.fields:
-                raw["authority_name"] = self.default[0]
-            if "authority_uscc" not in self.fields:
-                raw["authority_uscc"] = self.default[1]
-        data, errors = load_decision(raw, today=self.today)
-        if errors:
-            self.reject(number, values, errors)
-            return None
-        return _Row(number, values, data)
+    def take(self, checked: list[Row | Rejected]) -> list[Row]:
+        """Reject the invalid rows of a checked chunk (in file order); return the valid ones."""
+        valid = []
+        for row in checked:
+            if isinstance(row, Rejected):
+                self.reject(row.number, row.values, row.errors)
+            else:
+                valid.append(row)
+        return valid
 
     # ------------------------------------------------------------ batches
 
-    def is_repeat(self, row: _Row) -> bool:
+    def is_repeat(self, row: Row) -> bool:
         """Reject a second row with the natural key of an earlier row of this file."""
         authority = row.authority_id if row.authority_id is not None else \
             row.data["authority_uscc"]
@@ -176,14 +165,13 @@ class _Importer:
             "number (文件内决定书文号重复)"]})
         return True
 
-    def run_batch(self, rows: list[_Row]) -> None:
+    def run_batch(self, rows: list[Row]) -> None:
         for row in rows:
             row.authority_id = self.authority_id(row.data)
         rows = [row for row in rows if not self.is_repeat(row)]
         existing = self.existing(rows)
         new, corrections = [], []
         for row in rows:
-            row.columns = decision_values(row.data, self.policy, self.secret)
             found = existing.get((row.authority_id, row.data["number"]))
             if found is None:
                 new.append(row)
@@ -210,14 +198,14 @@ class _Importer:
                 self.authorities[key] = find_or_create_authority(*key, now=self.now).id
         return self.authorities[key]
 
-    def existing(self, rows: list[_Row]) -> dict:
+    def existing(self, rows: list[Row]) -> dict:
         """The stored decisions with the batch's natural keys, by (authority id, number)."""
         keys = {(r.authority_id, r.data["number"]) for r in rows if r.authority_id is not None}
         return {(d.authority_id, d.number): d for d in db.session.execute(select(
             Decision.id, Decision.authority_id, Decision.number, Decision.content_digest)
             .where(*_key_filter(keys)))} if keys else {}
 
-    def correct(self, row: _Row, decision_id: int) -> None:
+    def correct(self, row: Row, decision_id: int) -> None:
         decision = db.session.get(Decision, decision_id)
         try:
             with db.session.begin_nested():
@@ -232,7 +220,7 @@ class _Importer:
         else:
             self.summary.unchanged += 1
 
-    def create(self, rows: list[_Row]) -> None:
+    def create(self, rows: list[Row]) -> None:
         """Insert a batch of new, published decisions with their history, in bulk."""
         subjects = Subjects(self.now)
         subject_ids = subjects.resolve(rows)
@@ -272,7 +260,7 @@ class _Importer:
         histories = histories_for(ids)
         return [plan_subject(histories[i], self.today, self.policy) for i in ids]
 
-    def classify_new(self, plans: list, new: dict[int, _Row]) -> None:
+    def classify_new(self, plans: list, new: dict[int, Row]) -> None:
         """Store the rules' class of the batch's own decisions before their history is written.
 
         A new decision of a repeat infringer is serious (重复侵权) from the start: it
@@ -290,7 +278,7 @@ class _Importer:
             db.session.execute(table.update().where(table.c.id == bindparam("_id"))
                                .values({n: bindparam(n) for n in CLASS_FIELDS}), updates)
 
-    def write_history(self, rows: list[_Row], ids: list[int], subject_ids: list[int]) -> None:
+    def write_history(self, rows: list[Row], ids: list[int], subject_ids: list[int]) -> None:
         """Revisions, audit events, data changes and outbox rows, as create + publish write."""
         actor, now = str(self.actor), self.now
         created, published, create_events, publish_events = [], [], [], []
@@ -347,7 +335,8 @@ def default_rejects_path(path: Path) -> Path:
 def import_file(path, *, actor: Actor, now: datetime, rejects_path=None,
                 progress: Callable[[int], None] | None = None,
                 default_authority: str | None = None, dry_run: bool = False,
-                batch_size: int = BATCH_SIZE) -> ImportSummary:
+                batch_size: int = BATCH_SIZE,
+                pipeline_after: int | None = PIPELINE_AFTER) -> ImportSummary:
     """Import a CSV or XLSX file of decisions; commit after each batch.
 
     Args:
@@ -357,6 +346,8 @@ def import_file(path, *, actor: Actor, now: datetime, rejects_path=None,
         default_authority: the full name of an existing authority for files
             without the 处罚机关 columns.
         dry_run: check and classify every row, write nothing but the rejects file.
+        pipeline_after: rows checked in process before a worker process checks the
+            rest ahead of the writes (None: never; see service.register.pipeline).
 
     Raises:
         FileFormatError: the file is not a readable table, or required columns are missing.
@@ -371,7 +362,8 @@ def import_file(path, *, actor: Actor, now: datetime, rejects_path=None,
                              rejects=rejects, default_authority=authority, dry_run=dry_run)
         try:
             with apply_deferred():
-                _run(importer, table.rows, progress, batch_size)
+                _run(importer, checked_chunks(importer.checker, table.rows, batch_size,
+                                              pipeline_after=pipeline_after), progress)
         finally:
             importer.summary.rejects_path = rejects.close()
     summary = importer.summary
@@ -387,10 +379,10 @@ def import_file(path, *, actor: Actor, now: datetime, rejects_path=None,
     return summary
 
 
-def _run(importer: _Importer, rows, progress, batch_size: int) -> None:
-    for chunk in chunks(rows, batch_size):
-        importer.summary.rows += len(chunk)
-        valid = [r for r in (importer.check(n, values) for n, values in chunk) if r]
+def _run(importer: _Importer, checked: Iterable[tuple[int, list]], progress) -> None:
+    for size, rows in checked:
+        importer.summary.rows += size
+        valid = importer.take(rows)
         if valid:
             importer.run_batch(valid)
         if importer.dry_run:
@@ -399,7 +391,7 @@ def _run(importer: _Importer, rows, progress, batch_size: int) -> None:
             db.session.commit()
         db.session.expunge_all()  # keep memory flat: nothing from earlier batches is needed
         if progress is not None:
-            progress(len(chunk))
+            progress(size)
 
 
 def _default_authority(name: str | None) -> Authority | None:

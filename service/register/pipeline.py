@@ -5,8 +5,8 @@ is a pure function of the row, `today`, the policy and the secret key, and it
 costs about a quarter of an import. On a large file a worker process does it
 for the next chunks while the importer writes the current batch; the results
 come back in file order, so the summary, the errors and the rejects file are
-the same as checked in process. Small files (tests, most console uploads) never
-start a worker.
+the same as checked in process. Files of up to PIPELINE_AFTER rows (tests, most
+console uploads) never start a worker.
 """
 
 from __future__ import annotations
@@ -27,8 +27,10 @@ from service.rules.policy import Policy
 
 log = logging.getLogger(__name__)
 
-PIPELINE_AFTER = 4000  # rows checked in process before a worker takes over the check
-_AHEAD = 2  # chunks the worker may be ahead of the importer
+# Rows checked in process before a worker takes over: starting one costs about a
+# second, and the checked chunk in flight about a batch's memory more.
+PIPELINE_AFTER = 10_000
+_AHEAD = 1  # chunks the worker may be ahead of the importer (memory stays flat)
 
 _checker: RowChecker | None = None  # the worker process's own
 
@@ -44,7 +46,7 @@ class Row:
     authority_id: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass
 class Rejected:
     number: int
     values: list
@@ -119,6 +121,8 @@ def _in_worker(checker: RowChecker, first: list, source: Iterator[list]):
             pending.popleft()
             if failure is None:
                 failure = _read_ahead(pool, source, pending, 1)
+            for row, (_number, values) in zip(checked, chunk, strict=True):
+                row.values = values
             yield len(chunk), checked
     finally:
         pool.shutdown(cancel_futures=True)
@@ -154,4 +158,8 @@ def _start_worker(checker: RowChecker) -> None:
 
 
 def _check_in_worker(chunk: list) -> list[Row | Rejected]:
-    return _checker.check_chunk(chunk)
+    """The chunk's checked rows without their values (the importer still holds them)."""
+    checked = _checker.check_chunk(chunk)
+    for row in checked:
+        row.values = None
+    return checked
