@@ -18,8 +18,9 @@ from service.audit.operations import log_event, record_change
 from service.core.actors import Actor
 from service.core.db import db
 from service.lists.history import histories_between, histories_for, history_of
-from service.lists.models import EntryStatus, ListEntry
+from service.lists.models import EntryStatus, ListEntry, list_entry_decisions
 from service.lists.operations._common import (
+    ENTRY_FIELDS,
     audit_entry,
     entry_snapshot,
     lock_subject,
@@ -194,7 +195,6 @@ def _create_proposals(plans: list[SubjectPlan], *, actor: Actor, now: datetime) 
     proposing = [p for p in plans if p.proposal is not None]
     if not proposing:
         return
-    decisions = _decisions_by_id(sorted({i for p in proposing for i in p.proposal.decision_ids}))
     created = []
     for plan in proposing:
         proposal = plan.proposal
@@ -202,11 +202,16 @@ def _create_proposals(plans: list[SubjectPlan], *, actor: Actor, now: datetime) 
             list_kind="black", subject_id=plan.subject_id, status=EntryStatus.PROPOSED,
             basis=proposal.basis, basis_text=proposal.basis_text,
             authority_id=proposal.authority_id, proposed_at=now,
-            decisions=[decisions[i] for i in sorted(proposal.decision_ids)],
         )
         db.session.add(entry)
-        created.append(entry)
+        created.append((entry, sorted(proposal.decision_ids)))
     db.session.flush()
-    for entry in created:
+    # The links by id in one INSERT: loading every linked Decision to append it to
+    # entry.decisions cost more than the rest of the proposal.
+    db.session.execute(list_entry_decisions.insert(), [
+        {"list_entry_id": entry.id, "decision_id": i} for entry, ids in created for i in ids])
+    for entry, ids in created:
+        db.session.expire(entry, ["decisions"])
+        after = {name: getattr(entry, name) for name in ENTRY_FIELDS} | {"decision_ids": ids}
         log_event(actor, "listing.propose", now=now, object_type="list_entry", object_id=entry.id,
-                  authority_id=entry.authority_id, before=None, after=entry_snapshot(entry))
+                  authority_id=entry.authority_id, before=None, after=after)
