@@ -24,7 +24,7 @@ from service.bank_api.monitor_schemas import (
     WebhookSchema,
 )
 from service.bank_api.openapi import OPERATIONS, ApiOperation
-from service.bank_api.schemas import MAX_BATCH
+from service.bank_api.schemas import IDEMPOTENCY_KEY_SCHEMA, MAX_BATCH
 
 NUMBER_PARAMETER = {
     "in": "path", "name": "number", "required": True,
@@ -37,8 +37,7 @@ IDEMPOTENCY_HEADER = {
     "description": "Repeat a POST safely: the same key (from the same client, for the same "
                    "code and day) returns the report issued the first time, with "
                    "`Idempotent-Replayed: true`",
-    "schema": {"type": "string", "minLength": 1, "maxLength": 100,
-               "pattern": r"^[\x21-\x7e]+$"},
+    "schema": IDEMPOTENCY_KEY_SCHEMA,
 }
 USCC_ITEM_ERRORS = "batch_too_large, invalid_request"
 

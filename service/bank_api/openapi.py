@@ -22,6 +22,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask
 
 from service.bank_api.schemas import (
+    IDEMPOTENCY_KEY_SCHEMA,
     MAX_BATCH,
     AsOfSchema,
     BatchAnswerSchema,
@@ -74,8 +75,7 @@ BATCH_IDEMPOTENCY_HEADER = {
                    "(same `data_version`), with `Idempotent-Replayed: true`; the same key "
                    "with other codes or another `as_of` is a 422. After 24 hours the key "
                    "may be used again.",
-    "schema": {"type": "string", "minLength": 1, "maxLength": 100,
-               "pattern": r"^[\x21-\x7e]+$"},
+    "schema": IDEMPOTENCY_KEY_SCHEMA,
 }
 REPLAYED_HEADER = {
     "description": "`true` when the answer is the one kept for this Idempotency-Key",

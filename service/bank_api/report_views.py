@@ -25,7 +25,7 @@ from service.bank_api.reports import (
     report_document,
     verify_report,
 )
-from service.bank_api.schemas import load_args
+from service.bank_api.schemas import idempotency_key, load_args
 from service.core.actors import Actor
 from service.core.clock import now, today
 from service.core.db import transactional
@@ -53,9 +53,7 @@ def create_report():
         raise ApiError(400, f"uscc_{problem.code}",
                        f"invalid 统一社会信用代码: {problem.message}",
                        errors={"uscc": [problem.message]})
-    key = request.headers.get("Idempotency-Key", "").strip() or None
-    if key is not None and len(key) > 100:
-        raise ApiError(400, "invalid_idempotency_key", "Idempotency-Key: at most 100 characters")
+    key = idempotency_key(request.headers)
     client = g.api_client
     try:
         report, created = issue_report(

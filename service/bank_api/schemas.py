@@ -6,6 +6,7 @@ is documented there.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates
@@ -87,6 +88,20 @@ class LookupQuerySchema(AsOfSchema):
 
 # Stable codes for the refusals a client will want to tell apart.
 _SPECIFIC_CODES = {"is in the future": "as_of_in_future", "codes per batch": "batch_too_large"}
+
+
+IDEMPOTENCY_KEY_SCHEMA = {"type": "string", "minLength": 1, "maxLength": 100,
+                          "pattern": r"^[\x21-\x7e]+$"}
+_IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,100}")  # printable ASCII, no spaces
+
+
+def idempotency_key(headers) -> str | None:
+    """The request's Idempotency-Key (reports and batch checks), or None; 400 if malformed."""
+    key = headers.get("Idempotency-Key")
+    if key is not None and not _IDEMPOTENCY_KEY.fullmatch(key):
+        raise ApiError(400, "invalid_idempotency_key", "Idempotency-Key: 1 to 100 printable "
+                       "ASCII characters without spaces")
+    return key
 
 
 def load_args(schema: Schema, data) -> dict:

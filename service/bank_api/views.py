@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from datetime import date
 
 from flask import current_app, g, request
@@ -36,6 +35,7 @@ from service.bank_api.schemas import (
     LookupQuerySchema,
     StatusAnswerSchema,
     WhoamiSchema,
+    idempotency_key,
     load_args,
 )
 from service.core.clock import now, today
@@ -48,7 +48,6 @@ _status_answer = StatusAnswerSchema()
 _batch_answer = BatchAnswerSchema()
 _lookup_answer = LookupAnswerSchema()
 _whoami = WhoamiSchema()
-_IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,100}")  # printable ASCII, no spaces
 
 
 def _log(kind: str, items: list[LoggedQuery], as_of, version: Version) -> None:
@@ -91,7 +90,7 @@ def batch_check():
     With an Idempotency-Key, a repeat within KEEP_ANSWERS gets the first answer
     byte for byte (and is logged again); the same key for other codes is a 422.
     """
-    key = _idempotency_key()
+    key = idempotency_key(request.headers)
     asked = load_args(_as_of, request.args).get("as_of")
     codes = load_args(_batch_request, request.get_json(silent=True) or {})["codes"]
     digest = request_digest(asked, codes) if key else None
@@ -115,14 +114,6 @@ def batch_check():
             return _replay(earlier, key, digest)
     _log("batch_item", [logged(a) for a in answers], as_of, version)
     return response
-
-
-def _idempotency_key() -> str | None:
-    key = request.headers.get("Idempotency-Key")
-    if key is not None and not _IDEMPOTENCY_KEY.fullmatch(key):
-        raise ApiError(400, "invalid_idempotency_key", "Idempotency-Key: 1 to 100 printable "
-                       "ASCII characters without spaces")
-    return key
 
 
 def _replay(earlier, key: str, digest: str):
