@@ -39,6 +39,7 @@ import urllib.request
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
@@ -451,30 +452,35 @@ def deliver_webhooks(*, clock: Callable[[], datetime], commit: Callable[[], None
         if request is None:
             continue
         code, error = send(*request)
-        delivery = _with_retries(lambda i=delivery_id, c=code, e=error: record_attempt(
-            i, c, e, now=clock()), commit)
+        delivery = _with_retries(lambda i=delivery_id, c=code, e=error: _recorded(
+            lambda: record_attempt(i, c, e, now=clock()), commit),
+            attempts=RECORD_ATTEMPTS, pause=0.1)
         key = {"delivered": "delivered", "failed": "failed"}.get(delivery.status, "retrying")
         outcome[key] += 1
     return outcome
 
 
 RECORD_ATTEMPTS = 5
+T = TypeVar("T")
 
 
-def _with_retries(write: Callable[[], WebhookDelivery],
-                  commit: Callable[[], None]) -> WebhookDelivery:
-    """Write and commit an attempt's outcome, again on a busy SQLite (another writer)."""
-    for attempt in range(1, RECORD_ATTEMPTS + 1):
+def _with_retries(action: Callable[[], T], *, attempts: int, pause: float) -> T:
+    """Run `action` (which commits), again on a busy SQLite (another writer) after a pause."""
+    for attempt in range(1, attempts + 1):
         try:
-            result = write()
-            commit()
-            return result
+            return action()
         except OperationalError:
             db.session.rollback()
-            if attempt == RECORD_ATTEMPTS:
+            if attempt == attempts:
                 raise
-            time.sleep(0.1 * attempt)
+            time.sleep(pause * attempt)
     raise AssertionError("unreachable")
+
+
+def _recorded(write: Callable[[], T], commit: Callable[[], None]) -> T:
+    result = write()
+    commit()
+    return result
 
 
 # --- after-commit push ----------------------------------------------------------------
@@ -510,21 +516,14 @@ class Pusher:
         again = True
         while again:
             with self.app.app_context():
-                for attempt in range(1, PUSH_ATTEMPTS + 1):
-                    try:
-                        deliver_webhooks(clock=clock.now, commit=db.session.commit)
-                        break
-                    except OperationalError:
-                        # SQLite busy with another writer (e.g. the search applier): try
-                        # again shortly; deliveries are at-least-once, receivers dedupe by id.
-                        db.session.rollback()
-                        if attempt == PUSH_ATTEMPTS:
-                            log.exception("webhook push failed; cron will retry")
-                        time.sleep(0.2 * attempt)
-                    except Exception:
-                        db.session.rollback()
-                        log.exception("webhook push failed; cron will retry")
-                        break
+                try:
+                    # Deliveries are at-least-once: receivers drop a repeat by its id.
+                    _with_retries(lambda: deliver_webhooks(clock=clock.now,
+                                                           commit=db.session.commit),
+                                  attempts=PUSH_ATTEMPTS, pause=0.2)
+                except Exception:
+                    db.session.rollback()
+                    log.exception("webhook push failed; cron will retry")
             with self._lock:
                 again, self._again = self._again, False
                 self._running = again
