@@ -137,9 +137,7 @@ def highlight_pattern(words: list[str], fuzzy: list[str]) -> re.Pattern | None:
 def highlight(text: str | None, pattern: re.Pattern | None, width: int | None = None) -> Markup:
     """Escaped text with the query's terms in <mark>; with `width`, a window around the first."""
     text = redact_id_numbers(text or "")
-    folded = normalise(text)
-    if len(folded) != len(text):
-        folded = text.lower() if len(text.lower()) == len(text) else text
+    folded = _folded(text)
     spans = [m.span() for m in pattern.finditer(folded)] if pattern else []
     start, end = 0, len(text)
     if width and len(text) > width:
@@ -158,6 +156,41 @@ def highlight(text: str | None, pattern: re.Pattern | None, width: int | None = 
     ellipsis, nothing = Markup("…"), Markup("")
     return ((ellipsis if start > 0 else nothing) + nothing.join(out)
             + (ellipsis if end < len(text) else nothing))
+
+
+# Where a result's snippet may come from. The field covering most of the query gives it
+# (the facts on a tie); it is labelled unless it is the facts. A match in the name,
+# number or authority is highlighted in the result's title line already.
+SNIPPET_FIELDS = (("facts", None), ("legal_basis", "处罚依据"), ("penalty_content", "处罚内容"),
+                  ("licence_info", "许可信息"), ("remarks", "备注"))
+
+
+@dataclass(frozen=True)
+class Snippet:
+    label: str | None
+    text: Markup
+
+
+def snippet(decision, pattern: re.Pattern | None, width: int = SNIPPET_CHARS) -> Snippet:
+    """The passage of `decision` to show under its title: where the query matched, else the facts."""
+    best, covered = ("facts", None), 0
+    if pattern is not None:
+        for name, label in SNIPPET_FIELDS:
+            text = getattr(decision, name, None)
+            if text:
+                found = set(pattern.findall(_folded(redact_id_numbers(text))))
+                if sum(map(len, found)) > covered:
+                    best, covered = (name, label), sum(map(len, found))
+    name, label = best
+    return Snippet(label, highlight(getattr(decision, name), pattern, width))
+
+
+def _folded(text: str) -> str:
+    """The text `highlight` matches the pattern against (same length as `text`)."""
+    folded = normalise(text)
+    if len(folded) != len(text):
+        folded = text.lower() if len(text.lower()) == len(text) else text
+    return folded
 
 
 def facet_options(facets: dict) -> dict[str, list[tuple[str, str, int]]]:
@@ -215,8 +248,8 @@ def search_page():
     terms = highlight_pattern(results.query.words(), results.fuzzy)
     return render_template(
         "public/search.html", args=args, results=results, decisions=decisions, terms=terms,
-        highlight=highlight, facets=facet_options(results.facets), today=today,
-        snippet_chars=SNIPPET_CHARS, max_results=MAX_RESULTS,
+        highlight=highlight, snippet=snippet, facets=facet_options(results.facets),
+        today=today, max_results=MAX_RESULTS,
         filter_labels=_FILTER_LABELS, selected=_selected_labels(args.filters),
     )
 
