@@ -172,7 +172,7 @@ class Snippet:
 
 
 def snippet(decision, pattern: re.Pattern | None, width: int = SNIPPET_CHARS) -> Snippet:
-    """The passage of `decision` to show under its title: where the query matched, else the facts."""
+    """The passage of `decision` shown under its title: where the query matched, else the facts."""
     best, covered = ("facts", None), 0
     if pattern is not None:
         for name, label in SNIPPET_FIELDS:
