@@ -64,6 +64,16 @@ TARGETS = {
               "侵犯注册商标专用权", "当事人向海关申报出口标有“Canon”商标的墨盒1200个。"),
 }
 
+# Legal bases (处罚依据) of some targets, rarer than the noise's; the others keep the factory's.
+BASES = {
+    "qiming": "《计算机软件保护条例》第二十四条第一款第（一）项、《中华人民共和国著作权法》第五十三条",
+    "zhuoyue": "《中华人民共和国知识产权海关保护条例》第二十七条第三款、《中华人民共和国海关行政处罚实施条例》第二十五条第一款",
+    "canon": "《中华人民共和国知识产权海关保护条例》第二十七条第三款、《中华人民共和国海关行政处罚实施条例》第二十五条第一款",
+    "xinde": "《中华人民共和国反不正当竞争法》第九条第一款第（一）项、第二十一条",
+    "haitian": "《中华人民共和国种子法》第二十八条、第七十二条",
+    "boxin": "《中华人民共和国专利法》第六十八条、《专利法实施细则》第一百零一条",
+}
+
 
 def build_corpus(today, noise: int = 200) -> dict[str, object]:
     """The target decisions (by key) among `noise` synthetic ones; all disclosed today."""
@@ -77,9 +87,10 @@ def build_corpus(today, noise: int = 200) -> dict[str, object]:
     made = {}
     for i, (key, (name, region, auth, number, violation, facts)) in enumerate(TARGETS.items()):
         subject = make_subject(name, uscc=complete_uscc(f"91{region}MA{i:07d}"))
+        extra = {"legal_basis": BASES[key]} if key in BASES else {}
         made[key] = make_decision(subject, authority(auth, region), number=number,
                                   violation_type=violation, facts=facts,
-                                  decided_on=today - timedelta(days=10 + i * 3))
+                                  decided_on=today - timedelta(days=10 + i * 3), **extra)
     person = make_person("赵敏")
     made["person"] = make_decision(person, authority("深圳市市场监督管理局", "440303"),
                                    number="深市监罚〔2026〕102号",
