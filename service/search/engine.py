@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -196,9 +196,14 @@ class Snapshot:
                                                            scores + vector, 0)
         if scores is not None:
             mask &= scores > 0
-        docs = np.flatnonzero(mask)
-        docs = docs[self._filter_mask(docs, filters)]
+        matched = np.flatnonzero(mask)
+        docs = matched[self._filter_mask(matched, filters)]
         facets = self._facets(docs)
+        if filters.category is not None:
+            # A category link replaces the chosen category (one value per filter), so each
+            # is counted among the matches of the other filters: the count its link finds.
+            others = matched[self._filter_mask(matched, replace(filters, category=None))]
+            facets["category"] = self._category_counts(others)
         order = self._order(docs, scores, sort)
         return Answer(self.ids(order), len(docs), facets, fuzzy)
 
@@ -286,12 +291,16 @@ class Snapshot:
             "city": _counts(region[region > 0] // 100),
             "year": sorted(_counts(c["year"][docs]), reverse=True),
         }
-        cats = c["cats"][docs]
-        facets["category"] = sorted(
+        facets["category"] = self._category_counts(docs)
+        return facets
+
+    def _category_counts(self, docs: np.ndarray) -> list[tuple[str, int]]:
+        """(category, count) of the categories present, the most frequent first."""
+        cats = self.columns["cats"][docs]
+        counts = sorted(
             ((name, int(np.count_nonzero(cats & bit))) for name, bit in CATEGORY_BITS.items()),
             key=lambda item: -item[1])
-        facets["category"] = [item for item in facets["category"] if item[1]]
-        return facets
+        return [item for item in counts if item[1]]
 
     def _order(self, docs: np.ndarray, scores, sort: str) -> np.ndarray:
         if not len(docs):
