@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from service.core.errors import ApiError
-
 
 @dataclass(frozen=True)
 class Refusal:
@@ -43,7 +41,10 @@ class RuleViolation(Exception):
     def invalid(cls, field: str, message: str, code: str = "invalid") -> RuleViolation:
         return cls(code, f"{field}: {message}", status=422, field=field)
 
-    def to_api_error(self) -> ApiError:
+    def to_api_error(self):
+        """The API's problem for this refusal (imported here: the rules need no Flask)."""
+        from service.core.errors import ApiError
+
         errors = {}
         for refusal in self.refusals:
             errors.setdefault(refusal.field or refusal.code, []).append(refusal.message)
