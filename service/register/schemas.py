@@ -370,6 +370,8 @@ def _check_party(data: dict, errors: dict) -> None:
             problem = check_uscc(code)
             if problem:
                 _add(errors, "uscc", f"invalid 统一社会信用代码: {problem.message}")
+            else:
+                _check_entity_type(kind, code, errors)
         elif legacy:
             if decided and decided >= USCC_REQUIRED_FROM:
                 _add(errors, "uscc", f"is required for {kind} decided from "
@@ -388,6 +390,22 @@ def _check_party(data: dict, errors: dict) -> None:
                  "is required when the other ID field is given (证件类型/证件号码)")
     if data.get("id_type") and data.get("id_number"):
         _check_id(data["id_type"], data["id_number"], errors)
+
+
+INDIVIDUAL_BUSINESS_PREFIX = "92"  # 登记管理部门 9 (市场监管) + 机构类别 2 (个体工商户)
+
+
+def _check_entity_type(kind: str, code: str, errors: dict) -> None:
+    """The USCC's entity type (its first two characters) agrees with the party kind."""
+    prefix = clean_code(code)[:2]
+    if kind == PartyKind.INDIVIDUAL_BUSINESS and prefix != INDIVIDUAL_BUSINESS_PREFIX:
+        _add(errors, "uscc", f"an individual business (个体工商户) has a code beginning "
+                             f"{INDIVIDUAL_BUSINESS_PREFIX}; this one begins {prefix} "
+                             "(登记管理部门和机构类别与行政相对人类别不符)")
+    elif kind == PartyKind.ORGANISATION and prefix == INDIVIDUAL_BUSINESS_PREFIX:
+        _add(errors, "uscc", f"a code beginning {INDIVIDUAL_BUSINESS_PREFIX} belongs to an "
+                             "individual business: set the party kind (行政相对人类别) "
+                             "to 个体工商户")
 
 
 def _check_id(id_type: str, number: str, errors: dict) -> None:

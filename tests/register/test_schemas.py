@@ -118,6 +118,21 @@ def test_a_natural_person_needs_an_id_and_no_uscc():
     assert data["uscc"] is None
 
 
+def test_the_code_s_entity_type_agrees_with_the_party_kind():
+    from service.register.identifiers import complete_uscc
+
+    business = complete_uscc("92120113MA0512345")
+    shop = {"行政相对人类别": "个体工商户", "行政相对人名称": "北辰区鑫源服装店", "法定代表人": ""}
+    data, errors = load_decision(record(**shop, 统一社会信用代码=business), today=TODAY)
+    assert errors is None
+    assert data["uscc"] == business
+    _, errors = load_decision(record(**shop), today=TODAY)  # a 91… company code
+    assert "个体工商户" in errors["统一社会信用代码"][0]
+    assert "begins 91" in errors["统一社会信用代码"][0]
+    _, errors = load_decision(record(统一社会信用代码=business), today=TODAY)
+    assert "set the party kind (行政相对人类别) to 个体工商户" in errors["统一社会信用代码"][0]
+
+
 def test_an_older_code_is_accepted_only_before_2015():
     old = record(统一社会信用代码="120113000012345", 处罚决定日期="2013-05-06")
     data, errors = load_decision(old, today=TODAY)
