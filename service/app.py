@@ -29,6 +29,11 @@ def create_app(config: dict | None = None) -> Flask:
     _register_cli(app)
     _register_setup_steps(app)
     register_error_handlers(app)
+    if app.config["TRUSTED_PROXIES"]:  # client addresses (rate limits, audit) from the proxy
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     return app
 
 

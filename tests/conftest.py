@@ -65,6 +65,7 @@ def make_test_app(url: str, directory: Path, **overrides):
         "TESTING": True,
         "WTF_CSRF_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",
+        "PUBLIC_RATE_LIMIT": "100000/minute",  # tests/bank_watch/test_public_limit.py sets its own
     }
     config.update(overrides)
     return create_app(config)

@@ -27,6 +27,7 @@ from typing import ClassVar
 from flask import Flask, current_app, g, request
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
+from flask_limiter.util import get_remote_address
 from limits import parse as parse_limit
 from limits.storage import MemoryStorage
 from sqlalchemy import update
@@ -42,6 +43,7 @@ from service.core.errors import ApiError, problem_response
 log = logging.getLogger(__name__)
 
 DEFAULT_RATE_LIMIT = "600/minute"
+DEFAULT_PUBLIC_RATE_LIMIT = "60/minute"  # per client address, the public report pages together
 LAST_USED_PRECISION = timedelta(seconds=60)  # last_used_at is written at most once a minute
 
 
@@ -84,14 +86,24 @@ def _client_limit() -> str:
     return g.api_client.rate_limit or current_app.config["BANK_API_RATE_LIMIT"]
 
 
+def _public_limit() -> str:
+    return current_app.config["PUBLIC_RATE_LIMIT"]
+
+
 limiter = Limiter(key_func=_client_key, headers_enabled=True, strategy="fixed-window")
 _client_limit_decorator = limiter.shared_limit(_client_limit, scope="bank_api")
+# The public report checks (API and pages) need no key: one budget per client address.
+# Behind a reverse proxy, set TRUSTED_PROXIES so that the address is the caller's.
+public_limit = limiter.shared_limit(_public_limit, scope="public_reports",
+                                    key_func=get_remote_address)
 
 
 def init_auth(app: Flask) -> None:
     """Configure and check the rate limits; Redis when REDIS_URL is set, memory otherwise."""
     app.config.setdefault("BANK_API_RATE_LIMIT",
                           os.environ.get("BANK_API_RATE_LIMIT", DEFAULT_RATE_LIMIT))
+    app.config.setdefault("PUBLIC_RATE_LIMIT",
+                          os.environ.get("PUBLIC_RATE_LIMIT", DEFAULT_PUBLIC_RATE_LIMIT))
     app.config.setdefault("BANK_API_AUTH_CACHE_SECONDS",
                           os.environ.get("BANK_API_AUTH_CACHE_SECONDS", "5"))
     try:
@@ -104,11 +116,12 @@ def init_auth(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI",
                           app.config.get("REDIS_URL") or "localmemory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
-    try:
-        parse_limit(app.config["BANK_API_RATE_LIMIT"])
-    except ValueError as exc:
-        raise ConfigError(f"BANK_API_RATE_LIMIT={app.config['BANK_API_RATE_LIMIT']!r}: "
-                          'write it like "600/minute" or "20/second"') from exc
+    for name in ("BANK_API_RATE_LIMIT", "PUBLIC_RATE_LIMIT"):
+        try:
+            parse_limit(app.config[name])
+        except ValueError as exc:
+            raise ConfigError(f"{name}={app.config[name]!r}: "
+                              'write it like "600/minute" or "20/second"') from exc
     app.extensions["bank_api_auth"] = KeyCache()
     limiter.init_app(app)
 
@@ -226,9 +239,10 @@ def require_client(scope: str):
 
 
 def rate_limited(exc: RateLimitExceeded):
+    caller = "this API client" if "api_client" in g else "this address (public endpoints)"
     return problem_response(ApiError(
         429, "rate_limited",
-        f"rate limit of {exc.limit.limit} exceeded for this API client; "
+        f"rate limit of {exc.limit.limit} exceeded for {caller}; "
         "wait until the time in Retry-After"))
 
 

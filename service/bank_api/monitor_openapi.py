@@ -98,7 +98,7 @@ MONITORING = (
     ApiOperation(
         "bank_api.retry_delivery", "post", "monitor", "Send a message again",
         DeliverySchema, errors=(404, 409), tags=("monitoring",),
-        path_parameters=({"in": "path", "name": "delivery_id", "required": True,
+        parameters=({"in": "path", "name": "delivery_id", "required": True,
                           "schema": {"type": "integer", "minimum": 0, "maximum": 2**62}},),
         error_codes={404: "no_webhook, delivery_not_found", 409: "already_delivered"},
         description="A failed (or waiting) message is sent again at once, with a new round "
@@ -110,7 +110,7 @@ REPORTS = (
     ApiOperation(
         "bank_api.create_report", "post", "report", "Issue a signed credit report (信用报告)",
         ReportAnswerSchema, body=ReportRequestSchema, errors=(400, 422), tags=("reports",),
-        answer_status=201, path_parameters=(IDEMPOTENCY_HEADER,),
+        answer_status=201, parameters=(IDEMPOTENCY_HEADER,),
         description=(
             "The status answer for one code, numbered (CR-YYYYMMDD-XXXXXXXX), dated and "
             "signed with Ed25519 over its canonical JSON (keys sorted, no whitespace, UTF-8). "
@@ -121,7 +121,7 @@ REPORTS = (
                      422: "idempotency_key_reused"}),
     ApiOperation(
         "bank_api.get_report", "get", "report", "A report issued to this client",
-        ReportAnswerSchema, path_parameters=(NUMBER_PARAMETER,), errors=(404,),
+        ReportAnswerSchema, parameters=(NUMBER_PARAMETER,), errors=(404,),
         tags=("reports",), error_codes={404: "report_not_found"}),
     ApiOperation(
         "bank_api.verify_by_signature", "get", "", "Verify a report number and signature",

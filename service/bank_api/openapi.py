@@ -50,7 +50,7 @@ class ApiOperation:
     description: str = ""
     query: type | None = None  # load schema of the query string
     body: type | None = None  # load schema of the JSON body
-    path_parameters: tuple[dict, ...] = ()
+    parameters: tuple[dict, ...] = ()  # path and header parameters (the query: `query`)
     errors: tuple[int, ...] = ()  # besides 401, 403 and 429
     error_codes: dict[int, str] = field(default_factory=dict)  # how each error is meant
     tags: tuple[str, ...] = ("checks",)
@@ -85,7 +85,7 @@ REPLAYED_HEADER = {
 OPERATIONS: list[ApiOperation] = [
     ApiOperation(
         "bank_api.subject_status", "get", "check", "Status of one subject by USCC (单户查询)",
-        StatusAnswerSchema, query=AsOfSchema, path_parameters=(USCC_PARAMETER,), errors=(400,),
+        StatusAnswerSchema, query=AsOfSchema, parameters=(USCC_PARAMETER,), errors=(400,),
         description=(
             "The standing of the subject holding this code: blacklisted, red list, disclosed "
             "penalties or nothing on record, with each list entry in force and a summary of "
@@ -97,7 +97,7 @@ OPERATIONS: list[ApiOperation] = [
     ApiOperation(
         "bank_api.batch_check", "post", "check", f"Check up to {MAX_BATCH} codes (批量查询)",
         BatchAnswerSchema, query=AsOfSchema, body=BatchRequestSchema, errors=(400, 422),
-        path_parameters=(BATCH_IDEMPOTENCY_HEADER,),
+        parameters=(BATCH_IDEMPOTENCY_HEADER,),
         answer_headers={"Idempotent-Replayed": REPLAYED_HEADER},
         description=(
             "Each code is answered on its own, in the order sent; an invalid code gets "
@@ -137,6 +137,7 @@ _ERROR_TEXT = {
     403: "The key lacks the scope this endpoint needs (code `insufficient_scope`)",
     404: "Not found (code `not_found`)",
     409: "Conflict",
+    413: "The request body is over 1 MB (code `request_entity_too_large`)",
     422: "The request cannot be carried out as sent: `code` says why",
     429: "Rate limit exceeded (code `rate_limited`); retry after `Retry-After` seconds",
 }
@@ -147,17 +148,16 @@ def _path_of(app: Flask, endpoint: str) -> str:
     return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
 
 
-def _headers(public: bool) -> dict:
-    if public:
-        return {}
+def _headers() -> dict:
+    """The rate-limit headers: per client key, or per address on the public endpoints."""
     return {name: {"$ref": f"#/components/headers/{name}"} for name in _RATE_HEADERS}
 
 
-def _problem(status: int, public: bool, codes: str | None = None) -> dict:
+def _problem(status: int, codes: str | None = None) -> dict:
     text = _ERROR_TEXT.get(status, "Error")
     if codes:
         text += f". Codes: {codes}"
-    headers = {} if status == 401 else _headers(public)
+    headers = {} if status in (401, 413) else _headers()
     answer = {"description": text, "content": {PROBLEM_JSON: {"schema": ProblemSchema}}}
     if headers:
         answer["headers"] = headers
@@ -166,7 +166,7 @@ def _problem(status: int, public: bool, codes: str | None = None) -> dict:
 
 def _operation(op: ApiOperation) -> dict:
     doc: dict = {"operationId": op.endpoint.split(".")[-1], "summary": op.summary,
-                 "tags": list(op.tags), "parameters": list(op.path_parameters)}
+                 "tags": list(op.tags), "parameters": list(op.parameters)}
     if op.description:
         doc["description"] = op.description
     if op.query is not None:
@@ -174,14 +174,15 @@ def _operation(op: ApiOperation) -> dict:
     if op.body is not None:
         doc["requestBody"] = {"required": True,
                               "content": {"application/json": {"schema": op.body}}}
-    success: dict = {"description": "OK", "headers": {**_headers(op.public),
-                                                      **op.answer_headers}}
+    success: dict = {"description": "OK", "headers": {**_headers(), **op.answer_headers}}
     if op.answer is not None:
         success["content"] = {op.answer_content_type: {"schema": op.answer}}
     doc["responses"] = {str(op.answer_status): success}
-    statuses = (*op.errors,) if op.public else (*op.errors, 401, 403, 429)
+    statuses = (*op.errors, 429) if op.public else (*op.errors, 401, 403, 429)
+    if op.body is not None:
+        statuses += (413,)
     for status in sorted(set(statuses)):
-        doc["responses"][str(status)] = _problem(status, op.public, op.error_codes.get(status))
+        doc["responses"][str(status)] = _problem(status, op.error_codes.get(status))
     doc["security"] = [] if op.public else [{"bearerKey": []}, {"apiKeyHeader": []}]
     if not op.public:
         doc["x-required-scope"] = op.scope

@@ -6,6 +6,7 @@ import json
 
 from flask import Blueprint, abort, render_template, request
 
+from service.bank_api.auth import public_limit
 from service.bank_api.reports import find_report, report_document, verify_report
 from service.core.db import transactional
 from service.public.views import CSP
@@ -24,6 +25,7 @@ def _security_headers(response):
 
 
 @bp.get("/reports/<number>")
+@public_limit
 @transactional
 def report_page(number: str):
     """The printable report: what was signed, the signature and how to check it."""
@@ -36,6 +38,7 @@ def report_page(number: str):
 
 
 @bp.route("/reports/verify", methods=["GET", "POST"])
+@public_limit
 @transactional
 def verify_page():
     """A form: report number plus the pasted report JSON or the printed signature."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import g, request, url_for
 
 from service.bank_api import bp
-from service.bank_api.auth import require_client
+from service.bank_api.auth import public_limit, require_client
 from service.bank_api.monitor_openapi import register
 from service.bank_api.monitor_schemas import (
     ReportAnswerSchema,
@@ -62,14 +62,14 @@ def create_report():
             now=now(), idempotency_key=key)
     except IdempotencyConflict as exc:
         raise ApiError(422, "idempotency_key_reused", str(exc)) from exc
-    if created:
-        content = report_document(report)["report"]
-        log_queries(client.id, "report", [LoggedQuery(
-            report.uscc, content["status"], subject_id=report.subject_id,
-            answer={"report_number": report.number, "black": len(content["blacklist"]),
-                    "red": len(content["red_list"]),
-                    "penalties": content["penalties"]["count"]})],
-            as_of=report.as_of, data_version=report.data_version, now=now())
+    # A replay is a query too: logged again, saying which report it repeated.
+    content = report_document(report)["report"]
+    log_queries(client.id, "report", [LoggedQuery(
+        report.uscc, content["status"], subject_id=report.subject_id,
+        answer={"report_number": report.number, "black": len(content["blacklist"]),
+                "red": len(content["red_list"]), "penalties": content["penalties"]["count"],
+                **({} if created else {"replayed": True})})],
+        as_of=report.as_of, data_version=report.data_version, now=now())
     # A replay answers exactly as the first time (status included), and says it is one.
     return report_answer(report), 201, ({} if created else {"Idempotent-Replayed": "true"})
 
@@ -94,6 +94,7 @@ def _verification(number: str, result) -> dict:
 
 
 @bp.get("/reports/verify")
+@public_limit
 @transactional
 def verify_by_signature():
     """Public: is this report number genuine, and (optionally) is this its signature?"""
@@ -103,6 +104,7 @@ def verify_by_signature():
 
 
 @bp.post("/reports/verify")
+@public_limit
 @transactional
 def verify_by_content():
     """Public: is this report number genuine, and is this content unaltered?"""
@@ -112,6 +114,7 @@ def verify_by_content():
 
 
 @bp.get("/reports/keys")
+@public_limit
 @transactional
 def report_keys():
     """Public: the Ed25519 public keys that verify reports, rotated-out keys included."""

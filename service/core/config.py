@@ -38,6 +38,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "SECRET_KEY": os.environ.get("SECRET_KEY"),
         "SEARCH_BACKEND": os.environ.get("SEARCH_BACKEND", "whoosh"),
         "INSTANCE_DIR": str(instance),
+        # How many reverse proxies in front set X-Forwarded-For/-Proto/-Host (0: none).
+        "TRUSTED_PROXIES": os.environ.get("TRUSTED_PROXIES", "0"),
     }
     if os.environ.get("SESSION_COOKIE_SECURE"):
         config["SESSION_COOKIE_SECURE"] = os.environ["SESSION_COOKIE_SECURE"] not in ("0", "false")
@@ -67,5 +69,10 @@ def check_config(config: dict) -> None:
         raise ConfigError(f"POLICY_FILE={config['POLICY_FILE']!r} does not exist")
     if len(config["SECRET_KEY"]) < 16:
         raise ConfigError("SECRET_KEY is too short: use at least 16 random characters")
+    proxies = str(config["TRUSTED_PROXIES"])
+    if not proxies.isdigit() or int(proxies) > 5:
+        raise ConfigError(f"TRUSTED_PROXIES={proxies!r}: the number of reverse proxies in "
+                          "front of the service, 0 to 5")
+    config["TRUSTED_PROXIES"] = int(proxies)
     if config["SEARCH_BACKEND"] not in ("whoosh", "null"):
         raise ConfigError("SEARCH_BACKEND must be 'whoosh' or 'null'")

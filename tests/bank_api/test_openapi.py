@@ -50,7 +50,11 @@ def test_document_covers_every_bank_endpoint(app, client):
               if rule.endpoint.startswith("bank_api.") and rule.endpoint != "bank_api.openapi_json"}
     assert routes <= documented, f"undocumented endpoints: {routes - documented}"
     batch = document["paths"]["/api/v1/checks/batch"]["post"]
-    assert set(batch["responses"]) == {"200", "400", "401", "403", "422", "429"}
+    assert set(batch["responses"]) == {"200", "400", "401", "403", "413", "422", "429"}
+    assert "1 MB" in batch["responses"]["413"]["description"]
+    verify = document["paths"]["/api/v1/reports/verify"]["get"]
+    assert (set(verify["responses"]), verify["security"]) == ({"200", "400", "429"}, [])
+    assert "RateLimit-Remaining" in verify["responses"]["200"]["headers"]
     assert "RateLimit-Remaining" in batch["responses"]["200"]["headers"]
     assert "Idempotent-Replayed" in batch["responses"]["200"]["headers"]
     assert "idempotency_key_reused" in batch["responses"]["422"]["description"]

@@ -10,7 +10,7 @@ def test_monitoring_and_report_operations_are_documented(client):
     assert changes["x-required-scope"] == "monitor"
     assert {p["name"] for p in changes["parameters"]} == {"cursor", "limit"}
     report = paths["/api/v1/reports"]["post"]
-    assert set(report["responses"]) == {"201", "400", "401", "403", "422", "429"}
+    assert set(report["responses"]) == {"201", "400", "401", "403", "413", "422", "429"}
     assert "Idempotency-Key" in {p["name"] for p in report["parameters"]}
     verify = paths["/api/v1/reports/verify"]
     assert verify["get"]["security"] == verify["post"]["security"] == []

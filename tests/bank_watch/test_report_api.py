@@ -76,7 +76,7 @@ def test_verification_is_public_and_detects_tampering(bank, client, session):
     assert signature_valid(key["public_key"], canonical_json(body["report"]), signature)
 
 
-def test_the_idempotency_key_returns_the_same_report(bank):
+def test_the_idempotency_key_returns_the_same_report(bank, session):
     code = make_uscc()
     first = issue(bank, code, headers={"Idempotency-Key": "loan-7"})
     again = issue(bank, code, headers={"Idempotency-Key": "loan-7"})
@@ -84,6 +84,12 @@ def test_the_idempotency_key_returns_the_same_report(bank):
     assert again.get_json() == first.get_json()
     assert again.headers["Idempotent-Replayed"] == "true"
     assert "Idempotent-Replayed" not in first.headers
+    # The replay is a query too: logged again, marked as a replay of the same report.
+    logged = session.scalars(select(BankQuery).where(BankQuery.kind == "report")
+                             .order_by(BankQuery.id)).all()
+    assert [(q.query, q.answer["report_number"]) for q in logged] == [
+        (code, first.get_json()["number"])] * 2
+    assert ["replayed" in q.answer for q in logged] == [False, True]
     conflict = issue(bank, make_uscc(), headers={"Idempotency-Key": "loan-7"})
     assert conflict.status_code == 422
     assert conflict.get_json()["code"] == "idempotency_key_reused"
