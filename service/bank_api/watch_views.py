@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app, g, request
 
 from service.bank_api import bp
+from service.bank_api.answers import as_sent
 from service.bank_api.auth import require_client
 from service.bank_api.monitor_openapi import register
 from service.bank_api.monitor_schemas import (
@@ -60,7 +61,8 @@ def _actor() -> Actor:
 def _watch_change(results, codes: list[str], done: str) -> dict:
     items = []
     for index, (code, item) in enumerate(zip(codes, results, strict=True)):
-        entry = {"index": index, "code": code, "result": item.result}
+        # As sent: a string, else its JSON text; a lone surrogate stays an escape.
+        entry = {"index": index, "code": as_sent(code), "result": item.result}
         if item.error:
             entry["error"] = item.error
         else:

@@ -202,3 +202,23 @@ def test_a_failed_delivery_can_be_sent_again(bank, session):
     assert (again.status_code, again.get_json()["code"]) == (409, "already_delivered")
     missing = bank.post(f"/api/v1/webhook/deliveries/{delivery.id + 100}/retry")
     assert (missing.status_code, missing.get_json()["code"]) == (404, "delivery_not_found")
+
+
+@pytest.mark.parametrize("method", ["put", "delete"])
+def test_odd_watch_list_items_get_answers_not_server_errors(bank, method):
+    """A lone surrogate (JSON may escape one; UTF-8 cannot hold it) is an invalid code;
+    items that are not strings make the request a 400 naming each item, as documented."""
+    good = make_uscc()
+    send = getattr(bank, method)
+    response = send("/api/v1/watchlist", data='{"codes": ["\\ud800", "' + good + '"]}',
+                    content_type="application/json")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    first, second = response.get_json()["items"]
+    assert first["result"] == "invalid"
+    assert first["error"]["code"].startswith("uscc_")
+    assert second["uscc"] == good
+    refused = send("/api/v1/watchlist", data='{"codes": [12, null, "' + good + '"]}',
+                   content_type="application/json")
+    assert refused.status_code == 400
+    assert refused.mimetype == "application/problem+json"
+    assert set(refused.get_json()["errors"]) == {"codes[0]", "codes[1]"}
