@@ -1,0 +1,106 @@
+"""With REDIS_URL set, the gunicorn workers share each client's rate-limit budget.
+
+A real deployment: `gunicorn --workers 2 wsgi:app` on each backend, Redis at
+127.0.0.1:6379 (database 15, emptied first). Each request opens a new connection,
+so either worker may answer; the access log names the worker (its pid).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from service.accounts.keys import create_api_client
+from service.core.actors import Actor
+from service.core.db import db
+from tests.conftest import TEST_SECRET, _free_port, fresh_database, make_test_app
+
+redis = pytest.importorskip("redis")
+
+ROOT = Path(__file__).resolve().parents[2]
+GUNICORN = Path(sys.executable).with_name("gunicorn")
+REDIS_URL = "redis://127.0.0.1:6379/15"
+LIMIT = 5
+
+
+@pytest.fixture
+def redis_db():
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        pytest.fail("Redis is not running on 127.0.0.1:6379 (.ci/run starts it)")
+    client.flushdb()
+    yield client
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture
+def server(backend, tmp_path, redis_db):
+    """(base URL, key, access log) of gunicorn --workers 2 sharing limits through Redis."""
+    with fresh_database(backend, tmp_path) as url:
+        app = make_test_app(url, tmp_path)
+        with app.app_context():
+            _, key = create_api_client(f"共享限额银行{uuid.uuid4().hex[:4]}", ["check"],
+                                       actor=Actor.cli("test"), now=datetime.now(UTC),
+                                       rate_limit=f"{LIMIT}/minute")
+            db.session.commit()
+        app.extensions["db_engine"].dispose()
+        port, access = _free_port(), tmp_path / "access.log"
+        env = {**os.environ, "DATABASE_URL": url, "INSTANCE_DIR": str(tmp_path),
+               "SECRET_KEY": TEST_SECRET, "REDIS_URL": REDIS_URL, "SEARCH_BACKEND": "null"}
+        log = (tmp_path / "gunicorn.log").open("w")
+        process = subprocess.Popen(  # noqa: S603 (our own gunicorn)
+            [str(GUNICORN), "--bind", f"127.0.0.1:{port}", "--workers", "2",
+             "--no-control-socket", "--access-logfile", str(access),
+             "--access-logformat", "%(p)s %(U)s %(s)s", "wsgi:app"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 20
+            while _get(f"{base}/api/v1/openapi.json")[0] != 200:
+                assert process.poll() is None, (tmp_path / "gunicorn.log").read_text()
+                assert time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.1)
+            yield base, key, access
+        finally:
+            process.terminate()
+            process.wait(10)
+            log.close()
+
+
+def _get(url: str, key: str | None = None) -> tuple[int, dict]:
+    request = urllib.request.Request(url, headers={"X-API-Key": key} if key else {})  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return response.status, dict(response.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers)
+    except OSError:
+        return 0, {}
+
+
+def test_two_workers_count_one_budget_in_redis(server, redis_db):
+    base, key, access = server
+    with ThreadPoolExecutor(6) as pool:  # concurrent, so that both workers take requests
+        answers = list(pool.map(lambda _: _get(f"{base}/api/v1/me", key), range(60)))
+    passed = [headers for status, headers in answers if status == 200]
+    assert len(passed) == LIMIT
+    assert sorted(h["RateLimit-Remaining"] for h in passed) == [str(n) for n in range(LIMIT)]
+    assert {status for status, _ in answers} == {200, 429}
+    assert any(b"bank_api" in k for k in redis_db.keys("*"))  # the counter lives in Redis
+    time.sleep(0.3)  # the access log is written after the answer
+    workers = {line.split()[0] for line in access.read_text().splitlines()
+               if " /api/v1/me " in line}
+    assert len(workers) == 2, "both workers answered (else the test proves nothing)"
