@@ -41,6 +41,9 @@ class Applier:
         self._lock = threading.Lock()
         self._stopped = False
         self.idle = threading.Event()
+        # Nothing is known to be pending until a commit wakes it: a web worker that never
+        # wrote must not wait at exit (drain) for its first 30-second pass.
+        self.idle.set()
 
     def stop(self, timeout: float = 10.0) -> None:
         """Finish the current pass and end the thread (app shutdown, tests)."""
@@ -99,6 +102,13 @@ def applier_for(app) -> Applier:
 def _note_outbox_rows(session, _context, _instances) -> None:
     if any(isinstance(obj, SearchOutbox) for obj in session.new):
         session.info[_FLAG] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_outbox_inserts(state) -> None:
+    """Bulk writers insert outbox rows through Core (register.bulk.insert_rows), not the ORM."""
+    if state.is_insert and getattr(state.statement, "table", None) is SearchOutbox.__table__:
+        state.session.info[_FLAG] = True
 
 
 @event.listens_for(Session, "after_commit")
