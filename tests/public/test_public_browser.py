@@ -11,6 +11,7 @@ import pytest
 
 from service.core import clock
 from service.core.db import db
+from service.search.interface import get_search
 from tests.public.helpers import seed_world, unmasked_id_numbers
 
 pytestmark = pytest.mark.browser
@@ -21,6 +22,7 @@ def seeded(live_server):
     with live_server.app.app_context():
         world = seed_world(clock.today())
         db.session.commit()
+        get_search().reindex()
         return SimpleNamespace(
             decision_id=world.disclosed.id, decision_number=world.disclosed.number,
             listed_name=world.listed.name, listed_id=world.listed.id,
@@ -52,6 +54,20 @@ def test_home_to_decision_to_company(page, live_server, seeded):
     _assert_masked(page, seeded)
 
     page.goto(f"{live_server.url}/decisions/{seeded.person_decision_id}")
+    _assert_masked(page, seeded)
+
+
+def test_search_results_for_a_person_show_the_masked_number_only(page, live_server, seeded):
+    page.goto(live_server.url + "/")
+    page.fill("input[name=q]", "王五")
+    page.press("input[name=q]", "Enter")
+    assert "/search?q=" in page.url
+    person = page.locator(f'.search-results a[href="/decisions/{seeded.person_decision_id}"]')
+    assert person.count() == 1
+    _assert_masked(page, seeded)
+
+    page.goto(live_server.url + "/search?q=盗版图书")  # the facts quote the full number
+    assert page.locator(".search-results .record").count() >= 1
     _assert_masked(page, seeded)
 
 
@@ -92,7 +108,8 @@ def test_download_decisions_csv(page, live_server, seeded):
 
 def test_mobile_width_has_no_sideways_scroll(page, live_server, seeded):
     page.set_viewport_size({"width": 375, "height": 740})
-    for path in ("/", f"/decisions/{seeded.decision_id}", "/blacklist", "/statistics"):
+    for path in ("/", f"/decisions/{seeded.decision_id}", "/blacklist", "/statistics",
+                 "/search?q=王五"):
         page.goto(live_server.url + path)
         overflow = page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth")

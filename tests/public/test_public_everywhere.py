@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from service.core.db import db
+from service.search.interface import get_search
 from tests.factories import make_decision, make_subject
 from tests.public.helpers import unmasked_id_numbers
 
@@ -14,7 +15,9 @@ def _public_urls(world):
             "/open-data/decisions.csv", "/open-data/decisions.json", "/open-data/blacklist.csv",
             "/open-data/blacklist.json", "/open-data/redlist.csv", "/open-data/redlist.json",
             "/feed.atom", f"/subjects/by-code/{world.listed.uscc}",
-            f"/subjects/by-code/{world.person_id_number}"]
+            f"/subjects/by-code/{world.person_id_number}",
+            # search results that hold the natural person's decision
+            "/search?q=王五", "/search?q=盗版图书", "/search?q=侵犯著作权&sort=date"]
     urls += [f"/decisions/{d.id}" for d in (world.disclosed, world.last_day, world.expired,
                                               world.revoked, world.repaired, world.warning,
                                               world.person_decision)]
@@ -28,13 +31,22 @@ def test_no_public_response_contains_an_id_number(client, world):
     world.person_decision.remarks = f"身份证号：{world.person_id_number}"
     world.person_decision.penalty_content = f"对{world.person_id_number}罚款"
     db.session.flush()
+    search = get_search()
+    search.write([world.person_decision.id, world.disclosed.id])
+    try:
+        assert f"/decisions/{world.person_decision.id}" in client.get(
+            "/search?q=王五").get_data(as_text=True)
 
-    for url in _public_urls(world):
-        response = client.get(url, follow_redirects=True)
-        text = response.get_data(as_text=True)
-        assert response.status_code in (200, 404, 410), url
-        assert world.person_id_number not in text, url
-        assert unmasked_id_numbers(text) == [], url
+        for url in _public_urls(world):
+            response = client.get(url, follow_redirects=True)
+            text = response.get_data(as_text=True)
+            assert response.status_code in (200, 404, 410), url
+            assert world.person_id_number not in text, url
+            assert unmasked_id_numbers(text) == [], url
+    finally:  # the decisions are rolled back after the test: take them out of the index
+        with search._writer() as writer:
+            for decision in (world.person_decision, world.disclosed):
+                writer.delete_by_term("id", str(decision.id))
 
 
 @pytest.mark.parametrize("how", ["expired_yesterday", "revoked_now"])
