@@ -9,13 +9,13 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from service.bank_api.models import BatchAnswer
 from service.bank_api.prepared import LAST_CHANGE, status_by_uscc
 from service.bank_api.querylog import LoggedQuery, begin_writes
 from service.bank_api.schemas import MAX_CODE_LENGTH
-from service.core.db import db
+from service.core.db import committed_scalar, db
 from service.lists.queries import CodedStatus, EntryView, SubjectStatus, statuses_by_uscc
 from service.public.labels import STATUS_LABELS, basis_label
 from service.register.identifiers import CodeError, check_uscc, clean_code
@@ -173,11 +173,15 @@ def request_digest(as_of: date | None, codes: list) -> str:
                           .encode()).hexdigest()
 
 
+def _kept(client_id: int, key: str, now: datetime):
+    return select(BatchAnswer).where(
+        BatchAnswer.client_id == client_id, BatchAnswer.idempotency_key == key,
+        BatchAnswer.created_at > now - KEEP_ANSWERS)
+
+
 def kept_answer(client_id: int, key: str, now: datetime) -> BatchAnswer | None:
     """The answer kept under this client's key, unless it is older than KEEP_ANSWERS."""
-    return db.session.scalar(select(BatchAnswer).where(
-        BatchAnswer.client_id == client_id, BatchAnswer.idempotency_key == key,
-        BatchAnswer.created_at > now - KEEP_ANSWERS))
+    return db.session.scalar(_kept(client_id, key, now))
 
 
 def keep_answer(client_id: int, key: str, digest: str, status: int, body: str, *,
@@ -197,8 +201,8 @@ def keep_answer(client_id: int, key: str, digest: str, status: int, body: str, *
                 BatchAnswer.client_id == client_id, BatchAnswer.idempotency_key == key,
                 BatchAnswer.created_at <= now - KEEP_ANSWERS))
             db.session.add(answer)
-    except IntegrityError:
-        earlier = kept_answer(client_id, key, now)
+    except IntegrityError:  # the winner committed after this request's snapshot began
+        earlier = committed_scalar(_kept(client_id, key, now))
         if earlier is None:
             raise
         return earlier, False
@@ -211,8 +215,16 @@ def _purge_expired(now: datetime) -> None:
     expired = (select(BatchAnswer.id).where(BatchAnswer.created_at <= now - KEEP_ANSWERS)
                .order_by(BatchAnswer.created_at).limit(_PURGE_EACH_TIME)
                .with_for_update(skip_locked=True))  # another request may be purging them
-    db.session.execute(delete(BatchAnswer).where(BatchAnswer.id.in_(expired.scalar_subquery()))
-                       .execution_options(synchronize_session=False))
+    purge = (delete(BatchAnswer).where(BatchAnswer.id.in_(expired.scalar_subquery()))
+             .execution_options(synchronize_session=False))
+    if not db.is_postgresql:
+        db.session.execute(purge)
+        return
+    try:  # in a REPEATABLE READ request, a row another purge deleted cannot be locked
+        with db.session.begin_nested():
+            db.session.execute(purge)
+    except OperationalError:
+        pass  # a later answer purges what is left
 
 
 def replayed_log(answer: dict) -> list[LoggedQuery]:

@@ -31,6 +31,7 @@ from flask_limiter.util import get_remote_address
 from limits import parse as parse_limit
 from limits.storage import MemoryStorage
 from sqlalchemy import update
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
 from service.accounts.keys import authenticate_key
@@ -204,12 +205,28 @@ def _touch(client_id: int) -> None:
         log.info("last_used_at of API client %s not recorded now: %s", client_id, exc.orig)
 
 
-def require_client(scope: str):
+def one_snapshot() -> None:
+    """Make every read of this request see the database as of one moment (PostgreSQL).
+
+    PostgreSQL's default READ COMMITTED takes a new snapshot per statement, so an
+    answer built from several queries could mix states (a decision published between
+    two of them). REPEATABLE READ keeps the first statement's snapshot to the end of
+    the transaction; SQLite's read transaction does that already. Inside a session
+    bound to an outer transaction (tests) the outer one decides.
+    """
+    session = db.session()
+    if (db.is_postgresql and not session.in_transaction()
+            and isinstance(session.get_bind(), Engine)):
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
+def require_client(scope: str, *, snapshot: bool = False):
     """Guard a view: a valid key, within its rate limit, holding `scope`.
 
     The limit is counted before the scope is checked, so even a 403 carries
     the rate-limit headers and uses up the budget. The view runs inside one
-    transaction, committed when it returns and rolled back when it raises.
+    transaction, committed when it returns and rolled back when it raises;
+    with `snapshot`, all its reads see one moment (`one_snapshot`).
     """
 
     def decorator(view):
@@ -229,6 +246,8 @@ def require_client(scope: str):
         @functools.wraps(view)
         @transactional  # one commit per request: last_used_at, the query log, the answer
         def guarded(*args, **kwargs):
+            if snapshot:
+                one_snapshot()
             g.api_client = authenticate()
             return limited(*args, **kwargs)
 

@@ -44,7 +44,7 @@ def report_answer(report) -> dict:
 
 
 @bp.post("/reports")
-@require_client("report")
+@require_client("report", snapshot=True)
 def create_report():
     """Issue a signed credit report (信用报告) on one code; Idempotency-Key makes it repeatable."""
     args = load_args(ReportRequestSchema(), request.get_json(silent=True) or {})

@@ -35,7 +35,7 @@ from service.bank_api.schemas import StatusFieldsSchema
 from service.core.actors import Actor
 from service.core.clock import local_date
 from service.core.config import ConfigError
-from service.core.db import db
+from service.core.db import committed_scalar, db
 from service.lists.queries import CodedStatus, statuses_by_uscc
 from service.public.redaction import redact_id_numbers
 
@@ -197,7 +197,7 @@ def _replay(client_id: int, idempotency_key: str | None, uscc: str,
     """The report issued before under this Idempotency-Key, if any."""
     if not idempotency_key:
         return None
-    earlier = db.session.scalar(select(CreditReport).where(
+    earlier = committed_scalar(select(CreditReport).where(  # also a racing request's report
         CreditReport.client_id == client_id, CreditReport.idempotency_key == idempotency_key))
     if earlier is not None and (earlier.uscc != uscc or earlier.as_of != as_of):
         raise IdempotencyConflict(

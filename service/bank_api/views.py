@@ -67,7 +67,7 @@ def whoami():
 
 
 @bp.get("/subjects/<code>")
-@require_client("check")
+@require_client("check", snapshot=True)
 def subject_status(code: str):
     """The standing of one subject by its unified social credit code (统一社会信用代码)."""
     as_of = load_args(_as_of, request.args).get("as_of") or today()
@@ -83,7 +83,7 @@ def subject_status(code: str):
 
 
 @bp.post("/checks/batch")
-@require_client("check")
+@require_client("check", snapshot=True)
 def batch_check():
     """Up to 1,000 codes in one request, each answered on its own.
 
@@ -134,7 +134,7 @@ def _replay(earlier, key: str, digest: str):
 
 
 @bp.get("/lookup")
-@require_client("check")
+@require_client("check", snapshot=True)
 def lookup():
     """Subjects with something on record whose name matches, best first."""
     args = load_args(_lookup_query, request.args)

@@ -135,3 +135,21 @@ def transactional(func):
         return result
 
     return wrapper
+
+
+def committed_scalar(statement):
+    """The statement's first result as committed now, also from a REPEATABLE READ request.
+
+    A request reading one snapshot (bank_api.auth.one_snapshot) cannot see a row that
+    a concurrent request committed after it began, such as the winner of a race on a
+    unique key: on PostgreSQL the row is read through a new connection (READ
+    COMMITTED) and returned detached. Elsewhere the request's session reads it.
+    """
+    session = db.session()
+    if not (db.is_postgresql and isinstance(session.get_bind(), Engine)):
+        return session.scalar(statement)
+    with Session(bind=db.engine, expire_on_commit=False) as fresh:
+        found = fresh.scalar(statement)
+        if found is not None:
+            fresh.expunge(found)
+        return found

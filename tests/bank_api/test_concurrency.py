@@ -6,7 +6,7 @@ import threading
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from service.accounts.keys import create_api_client
 from service.bank_api.models import BankQuery, BatchAnswer
@@ -103,3 +103,33 @@ def test_concurrent_keyed_batches_all_answer_and_one_key_is_answered_once(server
                                    .where(BankQuery.query == code))
         kept = db.session.scalar(select(func.count(BatchAnswer.id)))
     assert (logged, kept) == (48, 1 + 4 * 11)
+
+
+def test_a_check_reads_one_snapshot(server, backend):
+    """Every read of a check sees one moment: REPEATABLE READ on PostgreSQL (SQLite's
+    read transaction is one snapshot already), for the single, batch and name checks."""
+    app = server.app
+    code, key = _seed(app)
+    seen = []
+
+    def isolation(conn):  # each transaction the server's request threads begin
+        if "process_request" in threading.current_thread().name:
+            seen.append(conn.get_isolation_level() if backend == "postgresql" else "sqlite")
+
+    engine = app.extensions["db_engine"]
+    event.listen(engine, "begin", isolation)
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        for method, path, body in (("GET", f"/api/v1/subjects/{code}", None),
+                                   ("POST", "/api/v1/checks/batch", json.dumps({"codes": [code]})),
+                                   ("GET", "/api/v1/lookup?name=%E6%98%9F%E8%BE%B0", None)):
+            connection.request(method, path, body=body, headers={
+                "Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+            response = connection.getresponse()
+            response.read()
+            assert response.status == 200
+        connection.close()
+    finally:
+        event.remove(engine, "begin", isolation)
+    expected = "REPEATABLE READ" if backend == "postgresql" else "sqlite"
+    assert seen == [expected] * 3

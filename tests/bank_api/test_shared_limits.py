@@ -1,7 +1,7 @@
 """With REDIS_URL set, the gunicorn workers share each client's rate-limit budget.
 
 A real deployment: `gunicorn --workers 2 wsgi:app` on each backend, Redis at
-127.0.0.1:6379 (database 15, emptied first). Each request opens a new connection,
+127.0.0.1:6379 (database 14 or 15, emptied first). Each request opens a new connection,
 so either worker may answer; the access log names the worker (its pid).
 """
 
@@ -29,13 +29,18 @@ redis = pytest.importorskip("redis")
 
 ROOT = Path(__file__).resolve().parents[2]
 GUNICORN = Path(sys.executable).with_name("gunicorn")
-REDIS_URL = "redis://127.0.0.1:6379/15"
+REDIS_DATABASES = {"sqlite": 14, "postgresql": 15}  # the two may run at once (pytest -n)
 LIMIT = 5
 
 
 @pytest.fixture
-def redis_db():
-    client = redis.Redis.from_url(REDIS_URL)
+def redis_url(backend):
+    return f"redis://127.0.0.1:6379/{REDIS_DATABASES[backend]}"
+
+
+@pytest.fixture
+def redis_db(redis_url):
+    client = redis.Redis.from_url(redis_url)
     try:
         client.ping()
     except redis.ConnectionError:
@@ -47,7 +52,7 @@ def redis_db():
 
 
 @pytest.fixture
-def server(backend, tmp_path, redis_db):
+def server(backend, tmp_path, redis_url, redis_db):
     """(base URL, key, access log) of gunicorn --workers 2 sharing limits through Redis."""
     with fresh_database(backend, tmp_path) as url:
         app = make_test_app(url, tmp_path)
@@ -59,7 +64,7 @@ def server(backend, tmp_path, redis_db):
         app.extensions["db_engine"].dispose()
         port, access = _free_port(), tmp_path / "access.log"
         env = {**os.environ, "DATABASE_URL": url, "INSTANCE_DIR": str(tmp_path),
-               "SECRET_KEY": TEST_SECRET, "REDIS_URL": REDIS_URL, "SEARCH_BACKEND": "null"}
+               "SECRET_KEY": TEST_SECRET, "REDIS_URL": redis_url, "SEARCH_BACKEND": "null"}
         log = (tmp_path / "gunicorn.log").open("w")
         process = subprocess.Popen(  # noqa: S603 (our own gunicorn)
             [str(GUNICORN), "--bind", f"127.0.0.1:{port}", "--workers", "2",
