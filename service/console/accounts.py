@@ -1,4 +1,5 @@
-"""Account operations for the console: sign in with lockout, change password, manage users.
+"""Account operations for the console: sign in with lockout, change password, manage users
+(create, change role and authority, reset the password, deactivate and reactivate).
 
 Plain functions taking the actor and the clock; they only flush and write the audit log.
 """
@@ -24,6 +25,9 @@ from service.register.models import Authority
 
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
+# What an admin may change on an account (besides its password and whether it is active).
+USER_SETTINGS = ("display_name", "role", "authority_id")
+LAST_ADMIN = "这是唯一启用的管理员账户，不能{}：系统须至少保留一名管理员，请先将其他用户设为管理员"
 # Verified when the username is unknown, so that the answer takes as long either way.
 _DUMMY_HASH = hash_password("not-a-real-password-0")
 
@@ -103,26 +107,23 @@ def change_password(user: User, old: str, new: str, repeat: str, *, now: datetim
     if problem:
         raise AccountError("new_password", problem)
     user.password_hash, user.password_changed_at = hash_password(new), now
+    details = {"after_reset": True} if user.must_change_password else None
+    user.must_change_password = False
     log_event(Actor.user(user), "user.password_change", now=now, object_type="user",
-              object_id=user.id, authority_id=user.authority_id)
+              object_id=user.id, authority_id=user.authority_id, details=details)
     db.session.flush()
 
 
 def create_user(data: dict, *, actor: Actor, now: datetime) -> User:
     """Create an official's account from the admin's form (already stripped strings)."""
-    username, role = data.get("username", ""), data.get("role", "")
+    username = data.get("username", "")
     if not username:
         raise AccountError("username", "必填")
     if len(username) > 60 or not username.replace("_", "").replace(".", "").isalnum():
         raise AccountError("username", "用户名为 60 位以内的字母、数字、下划线或点")
     if db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
         raise AccountError("username", f"用户名 {username} 已存在")
-    if role not in {r.value for r in Role}:
-        raise AccountError("role", "请选择角色")
-    authority_id = data.get("authority_id")
-    authority = db.session.get(Authority, authority_id) if authority_id else None
-    if authority is None and role != Role.ADMIN:
-        raise AccountError("authority_id", "录入员和审核员必须属于一个处罚机关")
+    role, authority = _role_and_authority(data)
     problem = password_problem(data.get("password", ""))
     if problem:
         raise AccountError("password", problem)
@@ -137,16 +138,106 @@ def create_user(data: dict, *, actor: Actor, now: datetime) -> User:
     return user
 
 
+def _role_and_authority(data: dict) -> tuple[str, Authority | None]:
+    role = data.get("role", "")
+    if role not in {r.value for r in Role}:
+        raise AccountError("role", "请选择角色")
+    authority_id = data.get("authority_id")
+    authority = db.session.get(Authority, authority_id) if authority_id else None
+    if authority is None and role != Role.ADMIN:
+        raise AccountError("authority_id", "录入员和审核员必须属于一个处罚机关")
+    return role, authority
+
+
+def _is_last_admin(user: User) -> bool:
+    """Whether `user` is the only active admin.
+
+    Every active admin's row is locked until commit (PostgreSQL), so that two admins
+    demoting each other at once cannot both succeed.
+    """
+    if user.role != Role.ADMIN or not user.is_active:
+        return False
+    admins = db.session.scalars(select(User.id).where(
+        User.role == Role.ADMIN, User.is_active.is_(True)).with_for_update()).all()
+    return not set(admins) - {user.id}
+
+
+def update_user(user: User, data: dict, *, actor: Actor, now: datetime) -> bool:
+    """Change an account's name, role or authority; return False when nothing changed.
+
+    The new role applies from the user's next request (permissions are read each time).
+    """
+    role, authority = _role_and_authority(data)
+    display_name = data.get("display_name") or user.display_name
+    if len(display_name) > 100:
+        raise AccountError("display_name", "姓名最多 100 个字")
+    if role != Role.ADMIN and _is_last_admin(user):
+        raise AccountError("role", LAST_ADMIN.format("改为其他角色"))
+    before = {name: getattr(user, name) for name in USER_SETTINGS}
+    after = {"display_name": display_name, "role": role,
+             "authority_id": authority.id if authority else None}
+    changed = [name for name in USER_SETTINGS if after[name] != before[name]]
+    if not changed:
+        return False
+    for name in changed:
+        setattr(user, name, after[name])
+    log_event(actor, "user.update", now=now, object_type="user", object_id=user.id,
+              authority_id=user.authority_id, before={k: before[k] for k in changed},
+              after={k: after[k] for k in changed})
+    db.session.flush()
+    return True
+
+
+def reset_password(user: User, new: str, repeat: str, *, actor: Actor, now: datetime) -> None:
+    """Set a password an admin chose; end the user's sessions and lift any lockout.
+
+    The same rules as a change of password apply; at the next sign-in the console asks
+    the user for a password of their own before anything else (must_change_password).
+    """
+    if actor.kind == "user" and actor.id == user.id:
+        raise AccountError("new_password", "请在“修改密码”页面修改您自己的密码")
+    if new != repeat:
+        raise AccountError("repeat_password", "两次输入的新密码不一致")
+    problem = password_problem(new) or (
+        "新密码不能与原密码相同" if verify_password(user.password_hash, new) else None)
+    if problem:
+        raise AccountError("new_password", problem)
+    before = {"password_changed_at": user.password_changed_at,
+              "must_change_password": user.must_change_password,
+              "locked_until": user.locked_until}
+    user.password_hash = hash_password(new)
+    user.password_changed_at = user.sessions_ended_at = now
+    user.must_change_password, user.failed_logins, user.locked_until = True, 0, None
+    log_event(actor, "user.password_reset", now=now, object_type="user", object_id=user.id,
+              authority_id=user.authority_id, before=before,
+              after={"password_changed_at": now, "must_change_password": True,
+                     "locked_until": None, "sessions_ended_at": now})
+    db.session.flush()
+
+
 def deactivate_user(user: User, *, actor: Actor, now: datetime) -> None:
-    """Stop an account from signing in; its sessions end at their next request."""
+    """Stop an account from signing in and end its sessions (even after a reactivation)."""
     if actor.kind == "user" and actor.id == user.id:
         raise AccountError("user", "不能停用自己的账户")
     if not user.is_active:
         return
-    user.is_active = False
+    if _is_last_admin(user):
+        raise AccountError("user", LAST_ADMIN.format("停用"))
+    user.is_active, user.sessions_ended_at = False, now
     log_event(actor, "user.deactivate", now=now, object_type="user", object_id=user.id,
               authority_id=user.authority_id, before={"is_active": True},
-              after={"is_active": False})
+              after={"is_active": False, "sessions_ended_at": now})
+    db.session.flush()
+
+
+def reactivate_user(user: User, *, actor: Actor, now: datetime) -> None:
+    """Let a deactivated account sign in again (its old sessions stay ended)."""
+    if user.is_active:
+        return
+    user.is_active, user.failed_logins, user.locked_until = True, 0, None
+    log_event(actor, "user.reactivate", now=now, object_type="user", object_id=user.id,
+              authority_id=user.authority_id, before={"is_active": False},
+              after={"is_active": True})
     db.session.flush()
 
 

@@ -4,7 +4,9 @@ The session is Flask's signed cookie. Signing in clears it and starts a new one
 (no session fixation); it records the password's change time, so changing the
 password ends every other session, and when it started, so it ends after
 SESSION_LIFETIME whatever the browser does. Logging out records the session's id
-(`EndedSession`), so a copy of the cookie does not sign anyone in afterwards.
+(`EndedSession`), so a copy of the cookie does not sign anyone in afterwards. An admin
+ends all of a user's sessions at once (deactivation, password reset) by stamping
+`User.sessions_ended_at`: the server does not know their ids, only when they started.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from service.core.actors import Actor
 from service.core.db import db
 
 _USER_KEY = "console_user"
+# All a user whose password an admin has reset may open until they choose their own.
+_PASSWORD_PAGES = frozenset({"console.password", "console.password_post"})
 
 
 def _stamp(moment: datetime | None) -> str:
@@ -87,6 +91,8 @@ def _load_user() -> User | None:
     user = db.session.get(User, state.get("id"))
     if user is None or not user.is_active or state.get("pw") != _stamp(user.password_changed_at):
         return None
+    if user.sessions_ended_at is not None and started <= user.sessions_ended_at:
+        return None  # ended by an admin (deactivation, password reset)
     return user
 
 
@@ -99,6 +105,8 @@ def login_required(*roles: str):
             user = current_user()
             if user is None:
                 return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
+            if user.must_change_password and request.endpoint not in _PASSWORD_PAGES:
+                return redirect(url_for("console.password"))
             if roles and user.role not in roles:
                 abort(403, "您的角色无权访问此页面。")
             return view(*args, **kwargs)

@@ -4,7 +4,9 @@ An official pastes the document; the new-decision form is pre-filled from
 what this finds and the official checks every field before saving. The
 parser only copies what the text says: a field it cannot find stays empty,
 and nothing is guessed except the violation type, which is offered from the
-law the decision cites. Pure functions, no Flask and no database.
+law the decision cites. The text is first put back into its layout (`doclayout`: one
+header field a line, the lines of a one-line paste). Pure functions, no Flask and no
+database.
 """
 
 from __future__ import annotations
@@ -15,6 +17,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from service.console.doclayout import (
+    ADDRESS_LABELS,
+    BRACKETED,
+    CN_DATE,
+    DATE,
+    FACTS_START,
+    LABEL,
+    PARTY_LABELS,
+    REPRESENTATIVE_LABELS,
+    restore_layout,
+)
 from service.register.identifiers import check_uscc, clean_code
 from service.register.models import PartyKind
 from service.register.schemas import PENALTY_CATEGORIES
@@ -24,19 +37,14 @@ _NUMBER = re.compile(
     rf"(?P<prefix>[\u4e00-\u9fff][\u4e00-\u9fffA-Za-z()（）]{{0,24}}?)\s*"
     rf"[{_OPEN}]\s*(?P<year>(?:19|20)\d{{2}})\s*[{_CLOSE}]\s*第?\s*(?P<seq>\d+)\s*号"
 )
-_LABEL = r"\s*[:：]\s*"
-_BRACKETED = r"(?:[（(][^)）\n]*[)）])?"  # 法定代表人（负责人）：
 _USCC = re.compile(
-    r"统一社会信用代码" + _BRACKETED + _LABEL + r"([0-9A-Za-z０-９Ａ-Ｚａ-ｚ\s-]{18,24})"
+    r"统一社会信用代码" + BRACKETED + LABEL + r"([0-9A-Za-z０-９Ａ-Ｚａ-ｚ\s-]{18,24})"
 )
-_PARTY = re.compile(r"^\s*当事人(?:名称|姓名)?" + _LABEL + r"(.+)$", re.M)
+_PARTY = re.compile(rf"^\s*(?:{PARTY_LABELS}){LABEL}(.+)$", re.M)
 _REPRESENTATIVE = re.compile(
-    r"^\s*(?:法定代表人|负责人|经营者|投资人)" + _BRACKETED + _LABEL + r"([^\s，,；;。(（]+)",
-    re.M,
+    rf"^\s*(?:{REPRESENTATIVE_LABELS}){BRACKETED}{LABEL}([^\s，,；;。(（]+)", re.M
 )
-_ADDRESS = re.compile(
-    r"^\s*(?:住所|地址|住址|经营场所|经营地址|注册地址|住所地)" + _LABEL + r"(.+)$", re.M
-)
+_ADDRESS = re.compile(rf"^\s*(?:{ADDRESS_LABELS}){BRACKETED}{LABEL}(.+)$", re.M)
 _ID_LABELS = (
     ("护照号", r"护照号码?"),
     ("港澳居民来往内地通行证", r"港澳居民来往内地通行证(?:号码)?"),
@@ -61,10 +69,6 @@ _FINES = (
     re.compile(rf"处以?{_AMOUNT}的?罚款"),
 )
 _CONFISCATION = re.compile(rf"没收违法所得(?:计|共计|金额)?{_AMOUNT}")
-_CN_DATE = re.compile(r"([〇○零一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月"
-                      r"\s*([一二三四五六七八九十]{1,3})\s*日")
-_DATE = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
-_FACTS_START = re.compile(r"(?:违法事实[:：]|经查[明实]?[，,：:]?|现查明[，,：:]?|经调查[，,：:]?)")
 _FACTS_END = re.compile(
     r"(?:(?:以上|上述|前述)(?:违法)?事实|本局认为|我局认为|本机关认为|本关认为|本厅认为|本委认为|"
     r"综上|当事人的?上述行为|处罚依据[:：]|(?:依据|根据|依照)《)"
@@ -153,6 +157,7 @@ class ParsedDecision:
 def parse_decision_text(text: str) -> ParsedDecision:
     """Extract the standard fields of a pasted 行政处罚决定书."""
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\u3000", " "))
+    text = restore_layout(text)
     result = ParsedDecision()
     _parse_number(text, result)
     _parse_party(text, result)
@@ -176,7 +181,9 @@ def _parse_number(text: str, result: ParsedDecision) -> None:
     candidates = [line for line in lines[:12] if _NUMBER.fullmatch(line.replace("文号：", ""))]
     match = _NUMBER.search(candidates[0]) if candidates else _NUMBER.search(text[:600])
     if match:
-        prefix = match.group("prefix").replace("(", "（").replace(")", "）")
+        # A title run into the number (…行政处罚决定书津北辰市监处罚〔2025〕…) is not its prefix.
+        prefix = re.split(r"决定书|文号", match.group("prefix"))[-1]
+        prefix = prefix.replace("(", "（").replace(")", "）")
         result.number_prefix = prefix
         result.number = f"{prefix}〔{match.group('year')}〕{match.group('seq')}号"
 
@@ -185,7 +192,8 @@ def _parse_party(text: str, result: ParsedDecision) -> None:
     party = _PARTY.search(text)
     if party:
         name = re.split(r"[，,；;。]", party.group(1).strip())[0]
-        result.party_name = _KIND_NOTE.sub("", name).strip()
+        # 某某公司（统一社会信用代码：…）: the code got a line of its own, the bracket stays.
+        result.party_name = _KIND_NOTE.sub("", name).strip().rstrip("（( ")
     uscc = _USCC.search(text)
     if uscc:
         code = clean_code(uscc.group(1))[:18]
@@ -223,7 +231,7 @@ def _party_kind(text: str, result: ParsedDecision) -> str:
 
 
 def _facts_span(text: str) -> tuple[int | None, int | None]:
-    start = _FACTS_START.search(text)
+    start = FACTS_START.search(text)
     if not start:
         return None, None
     end = _FACTS_END.search(text, start.end())
@@ -316,12 +324,12 @@ def chinese_integer(text: str) -> int:
 def _decision_date(text: str) -> date | None:
     """The last date of the document: the one under the signature."""
     found: list[tuple[int, date]] = []
-    for match in _CN_DATE.finditer(text):
+    for match in CN_DATE.finditer(text):
         day = _safe_date(chinese_integer(match.group(1)), chinese_integer(match.group(2)),
                          chinese_integer(match.group(3)))
         if day:
             found.append((match.start(), day))
-    for match in _DATE.finditer(text):
+    for match in DATE.finditer(text):
         day = _safe_date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
         if day:
             found.append((match.start(), day))

@@ -36,6 +36,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     "user.list": frozenset({ADMIN}),
     "user.create": frozenset({ADMIN}),
     "user.deactivate": frozenset({ADMIN}),
+    "user.reactivate": frozenset({ADMIN}),
+    "user.update": frozenset({ADMIN}),  # role, authority, name
+    "user.reset_password": frozenset({ADMIN}),
     # Lists, credit repair, red list: every official sees, reviewers act (feat/consolex).
     "list.view": EVERYONE,
     "list.confirm": frozenset({REVIEWER, ADMIN}),

@@ -24,14 +24,23 @@ from tests.console.helpers import decision_form, logged_in, make_user, post_form
 from tests.factories import make_authority, make_decision
 
 ROLES = ("clerk", "reviewer", "admin")
+# Account administration, done to a clerk of the target authority: (path, form, done?).
+USER_ACTIONS = {
+    "update_user": ("edit", {"role": "reviewer"}, lambda user: user.role == "reviewer"),
+    "reset_password": ("password", {"new_password": "Matrix-reset-2026",
+                                    "repeat_password": "Matrix-reset-2026"},
+                       lambda user: user.must_change_password),
+    "deactivate_user": ("deactivate", {}, lambda user: not user.is_active),
+    "reactivate_user": ("reactivate", {}, lambda user: user.is_active),
+}
 ALLOWED = {
     "clerk": {"list", "view", "create", "edit", "submit"},
     "reviewer": {"list", "view", "publish", "return", "correct", "revoke"},
     "admin": {"list", "view", "create", "edit", "submit", "publish", "return", "correct",
-              "revoke", "create_user"},
+              "revoke", "create_user", *USER_ACTIONS},
 }
 ACTIONS = ("list", "view", "create", "edit", "submit", "publish", "return", "correct",
-           "revoke", "create_user")
+           "revoke", "create_user", *USER_ACTIONS)
 
 
 @dataclass
@@ -79,6 +88,8 @@ def _act(client, action: str, target, author):
         response = post_form(client, "/console/users/new", form)
         return response, lambda: db.session.scalar(
             select(User).where(User.username == "matrix.user")) is not None
+    if action in USER_ACTIONS:
+        return _act_on_user(client, action, target)
     status = {"edit": "draft", "submit": "draft", "publish": "pending", "return": "pending",
               "correct": "published", "revoke": "published"}[action]
     decision = _decision(target, author, status)
@@ -99,6 +110,20 @@ def _act(client, action: str, target, author):
         db.session.refresh(decision)
         name_ok = expected[1] is None or decision.party_name == expected[1]
         return decision.status == expected[0] and name_ok
+
+    return response, changed
+
+
+def _act_on_user(client, action: str, target):
+    path, form, done = USER_ACTIONS[action]
+    user = make_user(target, "clerk", is_active=action != "reactivate_user")
+    db.session.commit()
+    response = post_form(client, f"/console/users/{user.id}/{path}",
+                         {"authority_id": str(target.id), **form})
+
+    def changed() -> bool:
+        db.session.refresh(user)
+        return bool(done(user))
 
     return response, changed
 

@@ -109,3 +109,17 @@ def test_only_those_who_enter_decisions_can_prefill(client, authority, role):
 
     logged_in(client, make_user(authority, role))
     assert _paste(client, "trademark_samr.txt").status_code == 403
+
+
+def test_a_one_line_paste_prefills_the_form(client, clerk):
+    logged_in(client, clerk)
+    response = _paste(client, "counterfeit_one_line.txt")
+    assert response.status_code == 200
+    form = read_form(response.get_data(as_text=True), "/console/decisions/new")
+    assert form["number"] == ["杭余市监罚处〔2025〕326号"]
+    assert form["party_name"] == ["杭州瑞丰日用品有限公司"]
+    assert form["legal_representative"] == ["沈国强"]
+    assert form["party_address"] == ["浙江省杭州市余杭区仓前街道文一西路1500号2幢1105室"]
+    assert form["fine_amount"] == ["8.6"]
+    assert form["confiscated_amount"] == ["1.235"]
+    assert form["decided_on"] == ["2025-09-16"]
