@@ -34,7 +34,7 @@ def edit_draft(decision: Decision, data: dict, *, actor: Actor, now: datetime) -
     if decision.status != DecisionStatus.DRAFT:
         raise RegisterError("invalid_status", f"only a draft can be edited, this decision is "
                                               f"{decision.status}", "status")
-    secret = current_app.config["SECRET_KEY"]
+    secret = current_app.config["ID_DIGEST_KEY"]
     values = decision_values(data, current_policy(), secret)
     if values["content_digest"] == decision.content_digest:
         return False

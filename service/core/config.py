@@ -36,6 +36,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "POLICY_FILE": os.environ.get("POLICY_FILE", str(DEFAULT_POLICY)),
         "REDIS_URL": os.environ.get("REDIS_URL"),
         "SECRET_KEY": os.environ.get("SECRET_KEY"),
+        # Keys the digests that match natural persons by ID number (never the number
+        # itself). It must never change once data is stored; SECRET_KEY may be rotated.
+        "ID_DIGEST_KEY": os.environ.get("ID_DIGEST_KEY"),
         "SEARCH_BACKEND": os.environ.get("SEARCH_BACKEND", "whoosh"),
         "INSTANCE_DIR": str(instance),
         # How many reverse proxies in front set X-Forwarded-For/-Proto/-Host (0: none).
@@ -52,6 +55,8 @@ def load_config(overrides: dict | None = None) -> dict:
     config.setdefault("MAX_CONTENT_LENGTH", MAX_REQUEST_BODY)
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _secret_from_file(Path(config["INSTANCE_DIR"]) / "secret_key")
+    if not config.get("ID_DIGEST_KEY"):  # as before there was a key of its own
+        config["ID_DIGEST_KEY"] = config["SECRET_KEY"]
     check_config(config)
     return config
 
@@ -67,8 +72,9 @@ def check_config(config: dict) -> None:
         config["DATABASE_URL"] = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if not Path(config["POLICY_FILE"]).is_file():
         raise ConfigError(f"POLICY_FILE={config['POLICY_FILE']!r} does not exist")
-    if len(config["SECRET_KEY"]) < 16:
-        raise ConfigError("SECRET_KEY is too short: use at least 16 random characters")
+    for name in ("SECRET_KEY", "ID_DIGEST_KEY"):
+        if len(config[name]) < 16:
+            raise ConfigError(f"{name} is too short: use at least 16 random characters")
     proxies = str(config["TRUSTED_PROXIES"])
     if not proxies.isdigit() or int(proxies) > 5:
         raise ConfigError(f"TRUSTED_PROXIES={proxies!r}: the number of reverse proxies in "

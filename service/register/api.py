@@ -171,7 +171,7 @@ def submit_decision():
 def _secret() -> str:
     from flask import current_app
 
-    return current_app.config["SECRET_KEY"]
+    return current_app.config["ID_DIGEST_KEY"]
 
 
 def _answer(decision: Decision, result: str, today, code: int):

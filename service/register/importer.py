@@ -128,7 +128,7 @@ class _Importer:
         self.number_header = given.get("number", HEADERS["number"][0])
         self.checker = RowChecker(
             headers=tuple(headers), fields=frozenset(given), default=self.default,
-            today=self.today, policy=self.policy, secret=current_app.config["SECRET_KEY"])
+            today=self.today, policy=self.policy, secret=current_app.config["ID_DIGEST_KEY"])
 
     # ------------------------------------------------------------ rows
 

@@ -6,7 +6,7 @@ version for public changes and the search outbox, and has the lists rules
 recomputed for the subject after anything public changed.
 
 Personal ID numbers never reach the database or a snapshot: only the masked
-form and a keyed digest (identifiers.id_digest with the app's SECRET_KEY).
+form and a keyed digest (identifiers.id_digest with the app's ID_DIGEST_KEY).
 """
 
 from __future__ import annotations
@@ -143,7 +143,7 @@ def snapshot(decision: Decision) -> dict:
 
 
 def _secret() -> str:
-    return current_app.config["SECRET_KEY"]
+    return current_app.config["ID_DIGEST_KEY"]
 
 
 # ---------------------------------------------------------------- authorities and subjects

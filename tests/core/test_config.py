@@ -24,3 +24,35 @@ def test_secret_key_is_generated_once_into_instance(tmp_path, monkeypatch):
 def test_postgresql_url_gets_the_psycopg_driver(tmp_path):
     config = load_config({"DATABASE_URL": "postgresql://u@h/db", "INSTANCE_DIR": str(tmp_path)})
     assert config["DATABASE_URL"] == "postgresql+psycopg://u@h/db"
+
+
+def test_persons_are_matched_under_id_digest_key_so_secret_key_can_rotate(tmp_path, backend):
+    """ID digests use ID_DIGEST_KEY (default: SECRET_KEY); rotating SECRET_KEY with the
+    digest key kept finds the same natural person again, and a new digest key would not."""
+    from datetime import date
+
+    from service.core.clock import now
+    from service.core.db import db
+    from service.register.identifiers import complete_ric
+    from service.register.operations import find_or_create_subject
+    from tests.conftest import fresh_database, make_test_app
+
+    person = {"party_kind": "自然人", "party_name": "李明", "id_type": "身份证",
+              "id_number": complete_ric("44030319900101123"), "decided_on": date(2026, 3, 1),
+              "uscc": None, "legacy_code": None, "legal_representative": None}
+    with fresh_database(backend, tmp_path) as url:
+        found = []
+        for secret, digest_key in (("first-secret-key-000", "person-digest-key-01"),
+                                   ("rotated-secret-key-1", "person-digest-key-01"),
+                                   ("rotated-secret-key-1", "another-digest-key-2")):
+            app = make_test_app(url, tmp_path, SECRET_KEY=secret, ID_DIGEST_KEY=digest_key)
+            with app.app_context():
+                found.append(find_or_create_subject(dict(person), now=now()).id)
+                db.session.commit()
+            app.extensions["db_engine"].dispose()
+    assert found[0] == found[1]
+    assert found[2] != found[0]
+    assert load_config({"INSTANCE_DIR": str(tmp_path), "SECRET_KEY": "x" * 20})[
+        "ID_DIGEST_KEY"] == "x" * 20
+    with pytest.raises(ConfigError, match="ID_DIGEST_KEY is too short"):
+        load_config({"INSTANCE_DIR": str(tmp_path), "ID_DIGEST_KEY": "short"})
