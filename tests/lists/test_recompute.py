@@ -117,3 +117,21 @@ def test_a_decision_changed_on_review_so_it_no_longer_qualifies_ends_the_listing
     assert (listing.status, listing.end_reason) == ("ended", "basis_revoked")
     assert "已更正" in listing.end_note
     assert (decision.severity, decision.disclosure_ends_on) == ("ordinary", date(2026, 11, 30))
+
+
+def test_reclassifications_are_recorded_in_decision_order(session):
+    """The same events in the same order on every database, whatever order rows come in."""
+    subject = make_subject()
+    decisions = [make_decision(subject, decided_on=date(2026, 1 + i, 10)) for i in range(5)]
+    for decision in decisions[1:3]:  # new row versions: PostgreSQL now returns these last
+        decision.remarks = "补充说明"
+    session.flush()
+
+    recompute(subject)
+
+    reclassified = session.scalars(select(AuditEvent.object_id).where(
+        AuditEvent.action == "decision.reclassify").order_by(AuditEvent.id)).all()
+    assert reclassified == [d.id for d in decisions[1:]]
+    changes = session.scalars(select(DataChange.object_id).where(
+        DataChange.kind == "decision.reclassified").order_by(DataChange.id)).all()
+    assert changes == reclassified

@@ -140,7 +140,10 @@ def apply_plans(plans: list[SubjectPlan], *, actor: Actor, now: datetime) -> Non
 def _decisions_by_id(ids) -> dict[int, Decision]:
     if not ids:
         return {}
-    return {d.id: d for d in db.session.scalars(select(Decision).where(Decision.id.in_(ids)))}
+    # In id order: the audit events and data changes written from them follow it on
+    # every database (PostgreSQL returns an IN list in no particular order).
+    return {d.id: d for d in db.session.scalars(select(Decision).where(Decision.id.in_(ids))
+                                                .order_by(Decision.id))}
 
 
 def _apply_classifications(plans: list[SubjectPlan], *, actor: Actor, now: datetime) -> None:
