@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import csv
 import time
+from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 
 from service.core.db import db
+from service.register.identifiers import complete_uscc
 from service.search.interface import SearchRequest, get_search
 from tests.conftest import fresh_database, make_test_app
 
@@ -55,3 +59,21 @@ def poll(predicate, timeout: float = 5.0) -> float:
         assert time.perf_counter() - started < timeout, "condition not reached in time"
         time.sleep(0.01)
     return time.perf_counter() - started
+
+
+def write_import_file(path: Path, today: date, name: str, count: int, first: int = 8100) -> None:
+    """A CSV of `count` organisations' decisions (standard headers) for `register import`."""
+    headers = ("行政相对人名称", "行政相对人类别", "统一社会信用代码", "法定代表人",
+               "行政处罚决定书文号", "违法行为类型", "违法事实", "处罚依据", "处罚类别", "处罚内容",
+               "罚款金额（万元）", "处罚决定日期", "处罚机关", "处罚机关统一社会信用代码")
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(headers)
+        for n in range(first, first + count):
+            writer.writerow((
+                f"天津{name}{n}有限公司", "法人及非法人组织", complete_uscc(f"91120113MP{n:07d}"),
+                "王伟", f"津北辰市监处罚〔{today.year}〕{n}号", "侵犯注册商标专用权",
+                f"当事人销售侵犯“耐克”注册商标专用权的运动鞋{n % 100 + 20}双。",
+                "《中华人民共和国商标法》第六十条第二款", "罚款", "罚款2万元", "2",
+                (today - timedelta(days=2)).isoformat(), "天津市北辰区市场监督管理局",
+                "11120113000000001X"))

@@ -22,7 +22,7 @@ from service.search.models import SearchOutbox
 from service.search.outbox import enqueue
 from tests.conftest import make_test_app
 from tests.factories import make_authority, make_decision, make_subject, mark_revoked
-from tests.search.conftest import close_app, found, poll, wait_applied
+from tests.search.conftest import close_app, found, poll, wait_applied, write_import_file
 
 ACTOR = Actor.system("test-search")
 
@@ -277,3 +277,17 @@ def test_an_import_outside_the_cli_wakes_the_applier_once_at_the_end(ctx, tmp_pa
     wait_applied(ctx)
     assert db.session.scalar(select(func.count(SearchOutbox.id))) == 0
     assert get_search().check().ok
+
+
+def test_a_cli_import_reaches_the_index_when_the_command_ends(search_app, tmp_path):
+    """`register import` writes its outbox rows in bulk; the command applies them as it ends."""
+    path = tmp_path / "import.csv"
+    write_import_file(path, clock.today(), "命令行导入索引测试", 6)
+
+    result = search_app.test_cli_runner().invoke(args=["register", "import", str(path)])
+
+    assert result.exit_code == 0, result.output
+    with search_app.app_context():
+        assert db.session.scalar(select(func.count(SearchOutbox.id))) == 0
+        assert len(found("命令行导入索引测试", clock.today())) == 6
+        db.session.remove()

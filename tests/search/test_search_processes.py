@@ -9,7 +9,6 @@ as soon as the import has written them.
 
 from __future__ import annotations
 
-import csv
 import os
 import re
 import subprocess
@@ -27,11 +26,10 @@ import pytest
 
 from service.core import clock
 from service.core.db import db
-from service.register.identifiers import complete_uscc
 from service.search.interface import get_search
 from tests.conftest import TEST_SECRET, _free_port, fresh_database, make_test_app
 from tests.factories import make_authority, make_decision, make_subject
-from tests.search.conftest import close_app
+from tests.search.conftest import close_app, write_import_file
 
 ROOT = Path(__file__).resolve().parents[2]
 GUNICORN = Path(sys.executable).with_name("gunicorn")
@@ -99,24 +97,6 @@ def _search(base: str, query: str) -> tuple[int, int | None]:
         return 0, None
 
 
-def _write_import_file(path: Path, today) -> None:
-    headers = ("行政相对人名称", "行政相对人类别", "统一社会信用代码", "法定代表人",
-               "行政处罚决定书文号", "违法行为类型", "违法事实", "处罚依据", "处罚类别", "处罚内容",
-               "罚款金额（万元）", "处罚决定日期", "处罚机关", "处罚机关统一社会信用代码")
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(headers)
-        for i in range(IMPORTED):
-            writer.writerow((
-                f"天津{NEW_QUERY}{i:02d}有限公司", "法人及非法人组织",
-                complete_uscc(f"91120113MP{i:07d}"), "王伟",
-                f"津北辰市监处罚〔{today.year}〕{8100 + i}号",
-                "侵犯注册商标专用权", f"当事人销售侵犯“耐克”注册商标专用权的运动鞋{i + 20}双。",
-                "《中华人民共和国商标法》第六十条第二款", "罚款", "罚款2万元", "2",
-                (today - timedelta(days=2)).isoformat(), "天津市北辰区市场监督管理局",
-                "11120113000000001X"))
-
-
 def _workers(access: Path, start: int = 0) -> set[str]:
     """The pids of the workers that answered /search, from line `start` of the access log."""
     lines = access.read_text().splitlines()[start:]
@@ -126,7 +106,7 @@ def _workers(access: Path, start: int = 0) -> set[str]:
 def test_workers_keep_answering_while_another_process_imports(server, deployment, tmp_path):
     base, access = server
     path = tmp_path / "decisions.csv"
-    _write_import_file(path, clock.today())
+    write_import_file(path, clock.today(), NEW_QUERY, IMPORTED)
     answers: list[tuple[str, int, int | None]] = []
     stop = threading.Event()
 
