@@ -127,6 +127,11 @@ def status_fields(found: CodedStatus | None) -> dict:
     }
 
 
+def status_answer(answer: CodeAnswer, version: Version, as_of: date) -> dict:
+    """The answer of a single check on a valid code (StatusAnswerSchema's fields)."""
+    return {"uscc": answer.uscc, **status_fields(answer.found), **version.fields(as_of)}
+
+
 def summary(standing: SubjectStatus | None) -> dict:
     """What the query log keeps of an answer: counts, not the whole record."""
     if standing is None:

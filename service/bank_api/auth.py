@@ -28,6 +28,7 @@ from flask import Flask, current_app, g, request
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
+from limits import RateLimitItem
 from limits import parse as parse_limit
 from limits.storage import MemoryStorage
 from sqlalchemy import update
@@ -79,20 +80,12 @@ class LocalMemoryStorage(MemoryStorage):
         return None
 
 
-def _client_key() -> str:
-    return f"client:{g.api_client.id}"
-
-
-def _client_limit() -> str:
-    return g.api_client.rate_limit or current_app.config["BANK_API_RATE_LIMIT"]
-
-
 def _public_limit() -> str:
     return current_app.config["PUBLIC_RATE_LIMIT"]
 
 
-limiter = Limiter(key_func=_client_key, headers_enabled=True, strategy="fixed-window")
-_client_limit_decorator = limiter.shared_limit(_client_limit, scope="bank_api")
+# Bank clients are counted by count_request; the decorated public endpoints by address.
+limiter = Limiter(key_func=get_remote_address, headers_enabled=True, strategy="fixed-window")
 # The public report checks (API and pages) need no key: one budget per client address.
 # Behind a reverse proxy, set TRUSTED_PROXIES so that the address is the caller's.
 public_limit = limiter.shared_limit(_public_limit, scope="public_reports",
@@ -241,20 +234,51 @@ def require_client(scope: str, *, snapshot: bool = False):
                                        f'scope="{scope}"'})
             return view(*args, **kwargs)
 
-        limited = _client_limit_decorator(scoped)
-
         @functools.wraps(view)
         @transactional  # one commit per request: last_used_at, the query log, the answer
         def guarded(*args, **kwargs):
             if snapshot:
                 one_snapshot()
             g.api_client = authenticate()
-            return limited(*args, **kwargs)
+            count_request(g.api_client)
+            return scoped(*args, **kwargs)
 
         guarded.required_scope = scope
         return guarded
 
     return decorator
+
+
+@dataclass(frozen=True)
+class Budget:
+    """A client's rate limit in this window, after counting this request."""
+
+    limit: RateLimitItem
+    remaining: int
+    reset_at: float  # Unix time
+
+
+@functools.lru_cache(maxsize=256)
+def _limit_item(text: str) -> RateLimitItem:
+    return parse_limit(text)
+
+
+def count_request(identity: ClientIdentity) -> None:
+    """Count this request against the client's budget; past it, a 429 problem.
+
+    One budget per client over the whole API, kept by Flask-Limiter's configured
+    strategy and storage (Redis with REDIS_URL, memory otherwise). They are called
+    directly: Flask-Limiter's per-request route machinery costs more than the rest
+    of a single check. `add_standard_headers` reports the budget on every answer.
+    """
+    item = _limit_item(identity.rate_limit or current_app.config["BANK_API_RATE_LIMIT"])
+    strategy, key = limiter.limiter, f"client:{identity.id}"
+    allowed = strategy.hit(item, "bank_api", key)
+    window = strategy.get_window_stats(item, "bank_api", key)
+    g.bank_budget = Budget(item, max(0, window.remaining), window.reset_time)
+    if not allowed:
+        raise ApiError(429, "rate_limited", f"rate limit of {item} exceeded for this API "
+                       "client; wait until the time in Retry-After")
 
 
 def rate_limited(exc: RateLimitExceeded):
@@ -275,12 +299,21 @@ def add_standard_headers(response):
     if "bank_started" in g:
         spent = (time.perf_counter() - g.bank_started) * 1000
         response.headers["Server-Timing"] = f"app;dur={spent:.1f}"
-    current = limiter.current_limit
-    if current is not None:
-        window = current.limit.get_expiry()
-        response.headers["RateLimit-Limit"] = str(current.limit.amount)
-        response.headers["RateLimit-Remaining"] = str(current.remaining)
-        response.headers["RateLimit-Reset"] = str(max(0, int(current.reset_at - time.time())))
-        response.headers["RateLimit-Policy"] = f"{current.limit.amount};w={window}"
+    budget, ours = g.get("bank_budget"), True
+    if budget is None and (current := limiter.current_limit) is not None:
+        # A public endpoint, limited by Flask-Limiter, which adds the X-RateLimit-* headers.
+        budget, ours = Budget(current.limit, current.remaining, current.reset_at), False
+    if budget is not None:
+        amount, reset_in = budget.limit.amount, max(0, int(budget.reset_at - time.time()))
+        headers = response.headers
+        headers["RateLimit-Limit"] = str(amount)
+        headers["RateLimit-Remaining"] = str(budget.remaining)
+        headers["RateLimit-Reset"] = str(reset_in)
+        headers["RateLimit-Policy"] = f"{amount};w={budget.limit.get_expiry()}"
+        if ours:
+            headers["X-RateLimit-Limit"] = str(amount)
+            headers["X-RateLimit-Remaining"] = str(budget.remaining)
+            headers["X-RateLimit-Reset"] = str(int(budget.reset_at))
+            headers["Retry-After"] = str(reset_in)
     return response
 

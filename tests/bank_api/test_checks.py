@@ -1,6 +1,6 @@
 """Single and batch checks by unified social credit code."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import event, func, select
@@ -283,6 +283,21 @@ def test_batch_items_render_exactly_as_their_dump_schema(app, blacklisted, sessi
         for index, answer in enumerate(check_codes(codes, day)):
             item = batch_item(index, answer)
             assert plain(item) == schema.dump(item)
+
+
+def test_single_answers_render_exactly_as_their_dump_schema(app, blacklisted, session):
+    from service.bank_api.answers import Version, check_code, status_answer
+    from service.bank_api.schemas import StatusAnswerSchema
+
+    subject = blacklisted[0]
+    red = make_subject()
+    make_entry(red, "red", starts_on=date(2025, 1, 1), scheduled_end_on=None)
+    schema = StatusAnswerSchema()
+    for version in (Version(0, None), Version(7, datetime(2026, 3, 1, 8, 30, tzinfo=UTC))):
+        for day in (date(2026, 3, 15), today()):
+            for code in (subject.uscc, red.uscc, GOOD_UNKNOWN):
+                answer = status_answer(check_code(code, day), version, day)
+                assert plain(answer) == schema.dump(answer)
 
 
 def test_answers_cite_the_current_data_version(api, session):
