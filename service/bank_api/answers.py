@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from service.bank_api.models import BatchAnswer
-from service.bank_api.prepared import LAST_CHANGE, status_by_uscc
+from service.bank_api.prepared import LAST_CHANGE, status_by_uscc, version_and_subject
 from service.bank_api.querylog import LoggedQuery, begin_writes
 from service.bank_api.schemas import MAX_CODE_LENGTH
 from service.core.db import committed_scalar, db
@@ -85,11 +85,18 @@ def check_codes(codes: list, as_of: date) -> list[CodeAnswer]:
 
 def check_code(code: str, as_of: date) -> CodeAnswer:
     """One code: the single-check hot path, on prepared statements."""
+    return check_code_with_version(code, as_of)[0]
+
+
+def check_code_with_version(code: str, as_of: date) -> tuple[CodeAnswer, Version]:
+    """One code and the data version it was answered from, read by the same statement."""
     error = check_uscc(code)
     if error is not None:
-        return CodeAnswer(code, None, error, None)
+        return CodeAnswer(code, None, error, None), Version.current()
     uscc = clean_code(code)
-    return CodeAnswer(code, uscc, None, status_by_uscc(uscc, as_of))
+    (number, changed_at), holder = version_and_subject(uscc)
+    version = Version(number or 0, changed_at)
+    return CodeAnswer(code, uscc, None, status_by_uscc(uscc, as_of, holder)), version
 
 
 def error_code(error: CodeError) -> str:

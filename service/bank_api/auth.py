@@ -266,17 +266,18 @@ def _limit_item(text: str) -> RateLimitItem:
 def count_request(identity: ClientIdentity) -> None:
     """Count this request against the client's budget; past it, a 429 problem.
 
-    One budget per client over the whole API, kept by Flask-Limiter's configured
-    strategy and storage (Redis with REDIS_URL, memory otherwise). They are called
-    directly: Flask-Limiter's per-request route machinery costs more than the rest
-    of a single check. `add_standard_headers` reports the budget on every answer.
+    One budget per client over the whole API, in Flask-Limiter's configured storage
+    (Redis with REDIS_URL, memory otherwise), called directly: Flask-Limiter's
+    per-request route machinery costs more than the rest of a single check.
+    `add_standard_headers` reports the budget on every answer.
     """
     item = _limit_item(identity.rate_limit or current_app.config["BANK_API_RATE_LIMIT"])
-    strategy, key = limiter.limiter, f"client:{identity.id}"
-    allowed = strategy.hit(item, "bank_api", key)
-    window = strategy.get_window_stats(item, "bank_api", key)
-    g.bank_budget = Budget(item, max(0, window.remaining), window.reset_time)
-    if not allowed:
+    # A fixed window, as limits' FixedWindowRateLimiter.hit keeps it, but with the count
+    # this request made: concurrent requests each see their own remaining budget.
+    storage, key = limiter.storage, item.key_for("bank_api", f"client:{identity.id}")
+    count = storage.incr(key, item.get_expiry())
+    g.bank_budget = Budget(item, max(0, item.amount - count), storage.get_expiry(key))
+    if count > item.amount:
         raise ApiError(429, "rate_limited", f"rate limit of {item} exceeded for this API "
                        "client; wait until the time in Retry-After")
 

@@ -125,6 +125,25 @@ _SUBJECT = Prepared(select(Subject.id, Subject.name)
                     .where(Subject.uscc == bindparam("uscc", value="")))
 
 
+def _newest(column):
+    return select(column).order_by(DataChange.id.desc()).limit(1).scalar_subquery()
+
+
+def _holder(column):
+    return select(column).where(Subject.uscc == bindparam("uscc", value="")).scalar_subquery()
+
+
+# The data version and the subject holding a code in one statement (one round trip).
+_VERSION_AND_SUBJECT = Prepared(select(_newest(DataChange.id), _newest(DataChange.at),
+                                       _holder(Subject.id), _holder(Subject.name)))
+
+
+def version_and_subject(uscc: str) -> tuple[tuple, tuple | None]:
+    """((data version, changed at) or (None, None), (subject id, name) or None)."""
+    [(number, at, subject_id, name)] = _VERSION_AND_SUBJECT.rows(uscc=uscc)
+    return (number, at), (None if subject_id is None else (subject_id, name))
+
+
 @functools.lru_cache(maxsize=64)
 def _day_statements(as_of: date) -> tuple[Prepared, Prepared, Prepared]:
     sid = bindparam("sid", value=0)  # a placeholder: every call binds its own
@@ -155,16 +174,22 @@ class _Penalty:
     violation_type: str
 
 
-def status_by_uscc(uscc: str, as_of: date) -> CodedStatus | None:
+_UNREAD = object()
+
+
+def status_by_uscc(uscc: str, as_of: date, holder=_UNREAD) -> CodedStatus | None:
     """One subject's standing: `statuses_by_uscc([uscc], as_of)` on prepared statements.
 
-    A test checks that both give the same answer.
+    `holder` is (subject id, name), or None for nobody, when the caller has read it
+    already (`version_and_subject`). A test checks that both give the same answer.
     """
     connection = current_connection()
-    found = _SUBJECT.rows(connection, uscc=uscc)
-    if not found:
+    if holder is _UNREAD:
+        found = _SUBJECT.rows(connection, uscc=uscc)
+        holder = found[0] if found else None
+    if holder is None:
         return None
-    subject_id, name = found[0]
+    subject_id, name = holder
     entries_stmt, linked_stmt, penalties_stmt = _day_statements(as_of)
     entry_rows = entries_stmt.rows(connection, sid=subject_id)
     refs: dict[int, list[DecisionRef]] = {}

@@ -12,7 +12,7 @@ from service.bank_api.answers import (
     KEEP_ANSWERS,
     Version,
     batch_item,
-    check_code,
+    check_code_with_version,
     check_codes,
     error_code,
     keep_answer,
@@ -69,8 +69,7 @@ def whoami():
 def subject_status(code: str):
     """The standing of one subject by its unified social credit code (统一社会信用代码)."""
     as_of = (request.args and load_args(_as_of, request.args).get("as_of")) or today()
-    version = Version.current()
-    answer = check_code(code, as_of)
+    answer, version = check_code_with_version(code, as_of)
     _log("status", [logged(answer)], as_of, version)
     if answer.error is not None:
         # Returned, not raised: the log row of a refused code is committed too.

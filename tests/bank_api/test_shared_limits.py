@@ -98,8 +98,8 @@ def _get(url: str, key: str | None = None) -> tuple[int, dict]:
 
 def test_two_workers_count_one_budget_in_redis(server, redis_db):
     base, key, access = server
-    with ThreadPoolExecutor(6) as pool:  # concurrent, so that both workers take requests
-        answers = list(pool.map(lambda _: _get(f"{base}/api/v1/me", key), range(60)))
+    with ThreadPoolExecutor(16) as pool:  # concurrent, so that both workers take requests
+        answers = list(pool.map(lambda _: _get(f"{base}/api/v1/me", key), range(200)))
     passed = [headers for status, headers in answers if status == 200]
     assert len(passed) == LIMIT
     assert sorted(h["RateLimit-Remaining"] for h in passed) == [str(n) for n in range(LIMIT)]
