@@ -7,7 +7,7 @@ import logging
 import threading
 from datetime import UTC, datetime
 
-from flask import current_app, has_app_context
+from flask import current_app, has_app_context, has_request_context, request
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
@@ -60,9 +60,27 @@ def make_engine(url: str, **kwargs) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_on_connect)
         # pysqlite's own transaction handling breaks SAVEPOINT; emit BEGIN ourselves.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _sqlite_begin(conn) -> None:
+    """BEGIN, or BEGIN IMMEDIATE in a request that is expected to write.
+
+    A deferred transaction that reads first and writes later fails at once with
+    "database is locked" (SQLITE_BUSY_SNAPSHOT, which no busy timeout cures) when
+    another connection wrote in between: a form post by one official while another
+    process commits. Taking the write lock at BEGIN makes such a request wait its
+    turn instead. The bank API (/api/v1/) ends its reads and writes separately
+    (bank_api.querylog.begin_writes), so its long reads never hold the lock.
+    """
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if _request_writes() else "BEGIN")
+
+
+def _request_writes() -> bool:
+    return (has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+            and not request.path.startswith("/api/v1/"))
 
 
 def _sqlite_on_connect(dbapi_connection, _record) -> None:
