@@ -72,7 +72,7 @@ def _sqlite_begin(conn) -> None:
     "database is locked" (SQLITE_BUSY_SNAPSHOT, which no busy timeout cures) when
     another connection wrote in between: a form post by one official while another
     process commits. Taking the write lock at BEGIN makes such a request wait its
-    turn instead. The bank API (/api/v1/) ends its reads and writes separately
+    turn instead. The bank API ends its reads and writes separately
     (bank_api.querylog.begin_writes), so its long reads never hold the lock.
     """
     conn.exec_driver_sql("BEGIN IMMEDIATE" if _request_writes() else "BEGIN")
@@ -80,7 +80,7 @@ def _sqlite_begin(conn) -> None:
 
 def _request_writes() -> bool:
     return (has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
-            and not request.path.startswith("/api/v1/"))
+            and request.blueprint != "bank_api")
 
 
 def _sqlite_on_connect(dbapi_connection, _record) -> None:

@@ -27,10 +27,11 @@ def _other_writer(path: str) -> sqlite3.Connection:
     return other
 
 
-def test_a_post_holds_the_write_lock_from_its_first_read(sqlite_app):
+@pytest.mark.parametrize("url", ["/console/decisions/new", "/api/v1/register/decisions"])
+def test_a_post_holds_the_write_lock_from_its_first_read(sqlite_app, url):
     app, path = sqlite_app
     other = _other_writer(path)
-    with app.test_request_context("/console/decisions/new", method="POST"):
+    with app.test_request_context(url, method="POST"):
         db.session.execute(text("SELECT count(*) FROM users"))  # the first read begins
         with pytest.raises(sqlite3.OperationalError, match="locked"):
             other.execute("INSERT INTO probe VALUES (1)")  # waits for the post, not the reverse
