@@ -313,6 +313,8 @@ def main(argv=None) -> None:
     parser.add_argument("--out", default=None)
     parser.add_argument("--http", action="store_true", help="also time /search via gunicorn")
     parser.add_argument("--reuse", action="store_true", help="reuse OUT's database and index")
+    parser.add_argument("--reuse-database", action="store_true",
+                        help="reuse OUT's database, build the index again")
     args = parser.parse_args(argv)
     out = Path(args.out or ROOT / "bench" / "out" / f"search-{args.decisions}")
     today = clock.today()
@@ -320,7 +322,7 @@ def main(argv=None) -> None:
     results: dict = {"decisions": args.decisions, "today": today.isoformat(),
                      "cpus": os.cpu_count(), "load_before": os.getloadavg()}
 
-    if not args.reuse:
+    if not (args.reuse or args.reuse_database):
         shutil.rmtree(out, ignore_errors=True)
         out.mkdir(parents=True)
         upgrade_database(url)
@@ -330,6 +332,8 @@ def main(argv=None) -> None:
         (out / "samples.json").write_text(json.dumps(samples, ensure_ascii=False))
         print(f"database loaded in {results['db_load_s']}s", flush=True)
     samples = json.loads((out / "samples.json").read_text())
+    if args.reuse_database:  # the index is built from nothing, as on a fresh database
+        shutil.rmtree(out / "index", ignore_errors=True)
     upgrade_database(url)  # a reused database gets tables added since it was built
 
     app = create_app({"DATABASE_URL": url, "INDEX_DIR": str(out / "index"),

@@ -123,3 +123,23 @@ def test_an_exact_name_with_nothing_on_record_does_not_change_the_answer(api, co
     for body in (with_clean_namesake, without_namesake):
         assert [c["uscc"] for c in body["candidates"]] == [star.uscc]
         assert body["exact"] is False
+
+
+def test_the_region_query_is_planned_for_its_values_every_time(api, session, backend):
+    """psycopg prepares a statement after 5 runs, and PostgreSQL may then use a generic
+    plan: for the OR of region ranges that is a scan of every subject. It stays unprepared."""
+    from sqlalchemy import text
+
+    from service.bank_api import lookup
+
+    for n in range(3):
+        make_subject(f"北京市宏图{n}有限公司")
+    target = make_subject("北京市星汇箱包有限公司")
+    make_decision(target, decided_on=date(2026, 6, 1))
+    session.commit()
+    lookup._region_cache.clear()
+    for _ in range(7):
+        assert _lookup(api, "星汇箱包有限责任公司")["candidates"][0]["uscc"] == target.uscc
+    if backend == "postgresql":
+        prepared = session.scalars(text("SELECT statement FROM pg_prepared_statements")).all()
+        assert not [s for s in prepared if "AND ((name_key >=" in s], prepared
