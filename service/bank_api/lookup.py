@@ -14,7 +14,9 @@ the service's PostgreSQL databases use and SQLite's BINARY collation.
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -30,10 +32,12 @@ from service.register.names import name_key
 LEGAL_FORMS = ("股份有限公司", "有限责任公司", "有限公司", "股份公司", "公司")
 GROUP_MARKS = ("(集团)", "集团")
 _REGION = re.compile(r"^.{1,6}?[省市区县]")
+_NEXT_REGION = re.compile(r".{1,6}?[省市区县]")  # at a position: `^` would only match at 0
 PREFIX_CHARS = 4
 MAX_CANDIDATES = 150  # per candidate query
 MIN_SCORE = 0.35
 _TOP = "\U0010ffff"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -101,22 +105,54 @@ _region_cache: dict[str, tuple[float, tuple[str, ...]]] = {}
 def region_prefixes(connection) -> tuple[str, ...]:
     """The region prefixes (北京市, 南京市玄武区...) that at least 3 names on file start with.
 
-    Read from the names once per worker and `REGION_PREFIX_TTL` (one scan), so a
-    name given without its region is found by indexed prefix ranges, not a scan.
+    Read from the names once per worker (one scan), so a name given without its region
+    is found by indexed prefix ranges, not a scan. After `REGION_PREFIX_TTL` the list is
+    read again in a background thread while lookups go on with the one they have.
     """
     url = str(connection.engine.url)
     cached = _region_cache.get(url)
-    if cached is not None and time.monotonic() - cached[0] < REGION_PREFIX_TTL:
-        return cached[1]
+    if cached is None:
+        return _read_region_prefixes(connection, url)
+    if time.monotonic() - cached[0] >= REGION_PREFIX_TTL:
+        _refresh_in_background(connection.engine, url)
+    return cached[1]
+
+
+def _read_region_prefixes(connection, url: str) -> tuple[str, ...]:
     counts = Counter()
     for (key,) in _ALL_NAMES.rows(connection):
         if first := _REGION.match(key):  # 昆明市, and with the district: 昆明市五华区
             counts[first.group()] += 1
-            if second := _REGION.match(key, first.end()):
+            if second := _NEXT_REGION.match(key, first.end()):
                 counts[key[:second.end()]] += 1
     prefixes = tuple(sorted(p for p, n in counts.most_common(2000) if n >= 3))
     _region_cache[url] = (time.monotonic(), prefixes)
     return prefixes
+
+
+_refreshing: dict[str, threading.Thread] = {}
+_refreshing_lock = threading.Lock()
+
+
+def _refresh_in_background(engine, url: str) -> threading.Thread | None:
+    """Read the prefixes again on a connection of its own (at most one thread per database)."""
+    def refresh() -> None:
+        try:
+            with engine.connect() as connection:
+                _read_region_prefixes(connection, url)
+        except Exception:  # the old list stays; the next lookup after the TTL tries again
+            log.exception("reading the region prefixes again failed")
+        finally:
+            with _refreshing_lock:
+                _refreshing.pop(url, None)
+
+    with _refreshing_lock:
+        if url in _refreshing:
+            return None
+        thread = _refreshing[url] = threading.Thread(target=refresh, daemon=True,
+                                                     name="region-prefixes")
+    thread.start()
+    return thread
 
 
 # psycopg prepares a statement run 5 times; PostgreSQL may then plan it for any

@@ -143,3 +143,31 @@ def test_the_region_query_is_planned_for_its_values_every_time(api, session, bac
     if backend == "postgresql":
         prepared = session.scalars(text("SELECT statement FROM pg_prepared_statements")).all()
         assert not [s for s in prepared if "AND ((name_key >=" in s], prepared
+
+
+def test_region_prefixes_are_read_again_in_the_background(backend, tmp_path):
+    """After the TTL a lookup goes on with the list it has; a thread reads the new one."""
+    import time
+
+    from service.bank_api import lookup
+    from service.core.db import db
+    from tests.conftest import fresh_database, make_test_app
+
+    with fresh_database(backend, tmp_path) as url:
+        app = make_test_app(url, tmp_path)
+        with app.app_context():
+            for n in range(3):
+                make_subject(f"杭州市西湖区宏图{n}有限公司")
+            db.session.commit()
+            connection = db.session.connection()
+            key = str(connection.engine.url)
+            stale = time.monotonic() - lookup.REGION_PREFIX_TTL - 1
+            lookup._region_cache[key] = (stale, ("旧的市",))
+            assert lookup.region_prefixes(connection) == ("旧的市",)  # no waiting for a scan
+            thread = lookup._refreshing.get(key)
+            if thread is not None:
+                thread.join(10)
+            assert lookup.region_prefixes(connection) == ("杭州市", "杭州市西湖区")
+            db.session.rollback()
+        lookup._region_cache.pop(key, None)
+        app.extensions["db_engine"].dispose()
