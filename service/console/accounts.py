@@ -129,12 +129,14 @@ def create_user(data: dict, *, actor: Actor, now: datetime) -> User:
         raise AccountError("password", problem)
     user = User(username=username, display_name=data.get("display_name") or username, role=role,
                 authority_id=authority.id if authority else None, created_at=now,
-                password_hash=hash_password(data["password"]), password_changed_at=now)
+                password_hash=hash_password(data["password"]), password_changed_at=now,
+                must_change_password=True)  # the admin knows it: the user sets their own
     db.session.add(user)
     db.session.flush()
     log_event(actor, "user.create", now=now, object_type="user", object_id=user.id,
               authority_id=user.authority_id,
-              after={"username": username, "role": role, "display_name": user.display_name})
+              after={"username": username, "role": role, "display_name": user.display_name,
+                     "must_change_password": True})
     return user
 
 

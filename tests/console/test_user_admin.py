@@ -166,7 +166,7 @@ def test_after_a_reset_the_user_must_choose_a_password_first(app, admin, authori
     assert (home.status_code, home.headers["Location"]) == (302, "/console/password")
     assert user_client.get("/console/decisions").headers["Location"] == "/console/password"
     page = user_client.get("/console/password").get_data(as_text=True)
-    assert "管理员已重置您的密码" in page
+    assert "您的密码由管理员设置" in page
     response = post_form(user_client, "/console/password",
                          {"old_password": NEW_PASSWORD, "new_password": "My-own-pass-2026",
                           "repeat_password": "My-own-pass-2026"}, token_from="/console/password")

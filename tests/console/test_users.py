@@ -34,7 +34,12 @@ def test_admin_creates_a_user_who_can_sign_in(app, client, authority):
     assert event.object_id == user.id
     assert event.after["role"] == "reviewer"
     assert "zhang.wei" in client.get("/console/users").get_data(as_text=True)
-    assert login(app.test_client(), "zhang.wei", "Start-pass-2026").status_code == 302
+    # The admin knows the first password: the new user must set their own before working.
+    assert user.must_change_password is True
+    new_client = app.test_client()
+    assert login(new_client, "zhang.wei", "Start-pass-2026").status_code == 302
+    assert new_client.get("/console/decisions").headers["Location"] == "/console/password"
+    assert "您的密码由管理员设置" in new_client.get("/console/password").get_data(as_text=True)
 
 
 @pytest.mark.parametrize(("form", "field", "message"), [
