@@ -101,7 +101,9 @@ def test_name_helpers():
     assert 0 < similarity("北京星辰贸易", "星辰贸易") < 1
 
 
-def test_a_name_without_its_region_is_found_by_region_prefixes(api, session):
+@pytest.fixture
+def beijing(session):
+    """Three names that make 北京市 a region prefix, and a penalised 北京市星汇箱包有限公司."""
     from service.bank_api import lookup
 
     for n in range(3):
@@ -110,6 +112,13 @@ def test_a_name_without_its_region_is_found_by_region_prefixes(api, session):
     make_decision(target, decided_on=date(2026, 6, 1))
     session.commit()
     lookup._region_cache.clear()
+    return target
+
+
+def test_a_name_without_its_region_is_found_by_region_prefixes(api, session, beijing):
+    from service.bank_api import lookup
+
+    target = beijing
     body = _lookup(api, "星汇箱包有限责任公司")
     assert body["candidates"][0]["uscc"] == target.uscc
     assert "北京市" in lookup.region_prefixes(session.connection())
@@ -125,19 +134,12 @@ def test_an_exact_name_with_nothing_on_record_does_not_change_the_answer(api, co
         assert body["exact"] is False
 
 
-def test_the_region_query_is_planned_for_its_values_every_time(api, session, backend):
+def test_the_region_query_is_planned_for_its_values_every_time(api, session, backend, beijing):
     """psycopg prepares a statement after 5 runs, and PostgreSQL may then use a generic
     plan: for the OR of region ranges that is a scan of every subject. It stays unprepared."""
     from sqlalchemy import text
 
-    from service.bank_api import lookup
-
-    for n in range(3):
-        make_subject(f"北京市宏图{n}有限公司")
-    target = make_subject("北京市星汇箱包有限公司")
-    make_decision(target, decided_on=date(2026, 6, 1))
-    session.commit()
-    lookup._region_cache.clear()
+    target = beijing
     for _ in range(7):
         assert _lookup(api, "星汇箱包有限责任公司")["candidates"][0]["uscc"] == target.uscc
     if backend == "postgresql":
