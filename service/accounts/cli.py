@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import click
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from service.accounts.keys import SCOPES, create_api_client
 from service.accounts.models import Role, User
@@ -54,6 +54,25 @@ def create_user(username: str, role: str, authority: str | None, display_name: s
     log_event(Actor.cli(), "user.create", now=now(), object_type="user", object_id=user.id,
               authority_id=user.authority_id, after={"username": username, "role": role})
     click.echo(f"created user {username} ({role})")
+
+
+@accounts_cli.command("reset-password")
+@click.argument("username")
+@click.password_option(help="The new password; the user must choose their own at next sign-in.")
+@transactional
+def reset_password_command(username: str, password: str) -> None:
+    """Set a user's password (e.g. an admin's, forgotten): their sessions end, a lockout is
+    lifted, and they set a password of their own at next sign-in. Audited."""
+    from service.console.accounts import AccountError, reset_password
+
+    user = db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
+    if user is None:
+        raise click.BadParameter(f"no user {username!r} (用户不存在)", param_hint="USERNAME")
+    try:
+        reset_password(user, password, password, actor=Actor.cli(), now=now())
+    except AccountError as exc:
+        raise click.BadParameter(exc.message, param_hint="--password") from exc
+    click.echo(f"password of {user.username} reset; they choose a new one at next sign-in")
 
 
 @accounts_cli.command("create-client")

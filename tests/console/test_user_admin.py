@@ -272,3 +272,28 @@ def test_only_admins_change_accounts(client, authority, role):
     assert (target.role, target.must_change_password, inactive.is_active) == (
         "clerk", False, False)
     assert _events("user.update") == _events("user.password_reset") == []
+
+
+def test_the_cli_resets_a_forgotten_password(app, client, admin, session):
+    """`python -m service accounts reset-password` for an admin locked out of the console."""
+    logged_in(client, admin)
+    admin.failed_logins, admin.locked_until = 5, clock.now().replace(year=2099)
+    session.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["accounts", "reset-password", admin.username.upper(),
+                                 "--password", NEW_PASSWORD])
+    assert result.exit_code == 0, result.output
+    session.expire_all()
+    assert (admin.must_change_password, admin.locked_until) == (True, None)
+    assert client.get("/console/").status_code == 302  # the old session is over
+    fresh = app.test_client()
+    login(fresh, admin, NEW_PASSWORD)
+    assert fresh.get("/console/decisions").headers["Location"] == "/console/password"
+    [event] = _events("user.password_reset")
+    assert (event.object_id, event.actor) == (admin.id, "cli:cli")
+    refused = runner.invoke(args=["accounts", "reset-password", "nobody", "--password", "x"])
+    assert refused.exit_code != 0
+    assert "no user 'nobody'" in refused.output
+    weak = runner.invoke(args=["accounts", "reset-password", admin.username, "--password", "short"])
+    assert weak.exit_code != 0
+    assert "密码至少 10 位" in weak.output
