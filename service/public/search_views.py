@@ -22,7 +22,7 @@ from service.public.regions import PROVINCES
 from service.register.models import Authority, Decision
 from service.register.queries import disclosed_on
 from service.register.schemas import PENALTY_CATEGORIES, VIOLATION_TYPES
-from service.search.analysis import normalise, query_words
+from service.search.analysis import chinese_numeral, normalise, query_words
 from service.search.applier import applier_for
 from service.search.engine import MAX_RESULTS, Filters
 from service.search.interface import SORTS, SearchRequest, get_search
@@ -125,13 +125,27 @@ def load_decisions(ids: list[int], today) -> list[Decision]:
 
 
 def highlight_pattern(words: list[str], fuzzy: list[str]) -> re.Pattern | None:
-    """One regex for the query's terms and their jieba words, longest first."""
+    """One regex for the query's terms and their jieba words, longest first.
+
+    An article reference (the analyser's 第57条) matches however the text spells it:
+    第五十七条, 五十七条, 第57条, and 第（三）项 for 第3项.
+    """
     terms = set(fuzzy)
     for word in words:
         terms.add(normalise(word))
         terms.update(w for w in query_words(word) if len(w) > 1 or len(word) == 1)
     ordered = sorted((t for t in terms if t), key=len, reverse=True)
-    return re.compile("|".join(map(re.escape, ordered))) if ordered else None
+    return re.compile("|".join(map(_term_regex, ordered))) if ordered else None
+
+
+_ARTICLE_TERM = re.compile(r"第(\d{1,4})([条款项])")
+
+
+def _term_regex(term: str) -> str:
+    if article := _ARTICLE_TERM.fullmatch(term):
+        number, unit = int(article[1]), article[2]
+        return rf"第?\(?(?:{number}|{chinese_numeral(number)})\)?{unit}"
+    return re.escape(term)
 
 
 def highlight(text: str | None, pattern: re.Pattern | None, width: int | None = None) -> Markup:

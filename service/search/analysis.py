@@ -89,6 +89,24 @@ def chinese_number(numeral: str) -> int:
     return total + (digit or 0)
 
 
+def chinese_numeral(value: int) -> str:
+    """57 → 五十七, 10 → 十, 101 → 一百零一, 110 → 一百一十 (the inverse of chinese_number)."""
+    digits = "零一二三四五六七八九"
+    if value < 10:
+        return digits[value]
+    if value < 20:
+        return "十" + (digits[value - 10] if value > 10 else "")
+    out, gap = "", False
+    for place, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        digit = value // place % 10
+        if digit:
+            out += ("零" if gap and out else "") + digits[digit] + unit
+            gap = False
+        elif out:
+            gap = True
+    return out
+
+
 def article_word(number: str, unit: str) -> str:
     """One spelling of an article reference: 第五十七条, 第57条 and 五十七条 → 第57条."""
     value = int(number) if number.isascii() else chinese_number(number)

@@ -27,3 +27,11 @@ def test_a_cited_basis_gives_its_articles_paragraphs_and_items():
     assert words == ["中华人民共和国", "商标法", "第57条", "第3项", "第60条", "第2款"]
     # jieba alone cut 第七十二条 into 第 + 七十二条 here, and whole in a query
     assert query_words("《中华人民共和国种子法》第二十八条、第七十二条")[-1] == "第72条"
+
+
+def test_chinese_numerals_spell_every_article_number_back():
+    from service.search.analysis import chinese_number, chinese_numeral
+
+    assert [chinese_numeral(n) for n in (3, 10, 15, 57, 101, 110, 1010)] == [
+        "三", "十", "十五", "五十七", "一百零一", "一百一十", "一千零一十"]
+    assert all(chinese_number(chinese_numeral(n)) == n for n in range(10_000))

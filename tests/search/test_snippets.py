@@ -64,3 +64,10 @@ def test_a_match_in_the_facts_or_the_name_shows_the_facts_unlabelled(search_app,
                           ids["layout"])
     assert "snippet-label" not in by_name
     assert by_name.startswith("当事人未经许可")
+
+
+def test_an_article_is_highlighted_however_the_text_spells_it(search_app, ids):
+    html = search_app.test_client().get("/search?q=布图设计保护条例第30条").get_data(as_text=True)
+    snippet = _snippet_of(html, ids["layout"])
+    assert snippet.startswith('<span class="snippet-label">处罚依据：</span>')
+    assert "<mark>第三十条</mark>" in snippet
