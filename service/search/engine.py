@@ -56,6 +56,9 @@ class Filters:
     province: int | None = None  # 2 digits
     city: int | None = None  # 4 digits
     year: int | None = None
+    # Decision ids left out although indexed: withdrawn from view since the index last
+    # applied them (see public.search_views.withdrawn_since_indexed).
+    exclude: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -185,6 +188,8 @@ class Snapshot:
         fuzzy: list[str] = []
         scores = None
         mask = self.disclosed(today).copy()
+        if filters.exclude:
+            mask &= ~np.isin(self.columns["did"], np.fromiter(filters.exclude, dtype=np.int64))
         for group in groups:
             if group[0].negated:
                 mask &= self._clause_vector(group[0].text, []) <= 0
