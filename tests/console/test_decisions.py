@@ -82,6 +82,8 @@ def test_bad_uscc_is_explained_next_to_the_field_and_values_kept(client, clerk):
     ({"uscc": "9111"}, "uscc", "应为 18 位，当前为 4 位"),
     ({"legal_representative": ""}, "legal_representative", "当事人为法人及非法人组织时必填"),
     ({"party_kind": "自然人", "uscc": ""}, "id_number", "当事人为自然人时必填"),
+    ({"party_kind": "个体工商户"}, "uscc", "以 92 开头，此代码以 91 开头"),
+    ({"uscc": "92110105MA01ABCD36"}, "uscc", "属于个体工商户，请将行政相对人类别改为个体工商户"),
 ])
 def test_each_error_is_in_chinese_next_to_its_field(client, clerk, overrides, field, message):
     logged_in(client, clerk)
