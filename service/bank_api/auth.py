@@ -110,6 +110,9 @@ def init_auth(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI",
                           app.config.get("REDIS_URL") or "localmemory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # If Redis stops answering, the public endpoints are limited per process meanwhile
+    # (bank clients too: count_request), rather than failing.
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     for name in ("BANK_API_RATE_LIMIT", "PUBLIC_RATE_LIMIT"):
         try:
             parse_limit(app.config[name])
@@ -274,12 +277,33 @@ def count_request(identity: ClientIdentity) -> None:
     item = _limit_item(identity.rate_limit or current_app.config["BANK_API_RATE_LIMIT"])
     # A fixed window, as limits' FixedWindowRateLimiter.hit keeps it, but with the count
     # this request made: concurrent requests each see their own remaining budget.
-    storage, key = limiter.storage, item.key_for("bank_api", f"client:{identity.id}")
-    count = storage.incr(key, item.get_expiry())
-    g.bank_budget = Budget(item, max(0, item.amount - count), storage.get_expiry(key))
+    key = item.key_for("bank_api", f"client:{identity.id}")
+    try:
+        count, reset_at = _count_in(limiter.storage, key, item)
+    except Exception as exc:  # Redis unreachable: count in this process, as Flask-Limiter does
+        _storage_failed(exc)
+        count, reset_at = _count_in(_FALLBACK, key, item)
+    g.bank_budget = Budget(item, max(0, item.amount - count), reset_at)
     if count > item.amount:
         raise ApiError(429, "rate_limited", f"rate limit of {item} exceeded for this API "
                        "client; wait until the time in Retry-After")
+
+
+def _count_in(storage, key: str, item: RateLimitItem) -> tuple[int, float]:
+    count = storage.incr(key, item.get_expiry())
+    return count, storage.get_expiry(key)
+
+
+_FALLBACK = LocalMemoryStorage("localmemory://")
+_failure_logged = [0.0]
+
+
+def _storage_failed(exc: Exception) -> None:
+    """Log (at most once a minute) that the shared store failed and limits are per process."""
+    if time.monotonic() - _failure_logged[0] > 60:
+        _failure_logged[0] = time.monotonic()
+        log.warning("rate-limit storage unreachable (%s): counting in this process until it "
+                    "answers again", exc)
 
 
 def rate_limited(exc: RateLimitExceeded):
