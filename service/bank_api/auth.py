@@ -113,6 +113,10 @@ def init_auth(app: Flask) -> None:
     # If Redis stops answering, the public endpoints are limited per process meanwhile
     # (bank clients too: count_request), rather than failing.
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    if str(app.config["RATELIMIT_STORAGE_URI"]).startswith(("redis", "rediss")):
+        # A Redis that hangs must not hang the requests: give up on it within half a second.
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS",
+                              {"socket_connect_timeout": 0.5, "socket_timeout": 0.5})
     for name in ("BANK_API_RATE_LIMIT", "PUBLIC_RATE_LIMIT"):
         try:
             parse_limit(app.config[name])
