@@ -32,6 +32,7 @@ from service.search.engine import MAX_RESULTS, Snapshot
 from service.search.interface import CheckReport, SearchRequest, SearchResults
 from service.search.models import SearchOutbox
 from service.search.postings import save_hot_postings
+from service.search.viewfile import ViewFile  # noqa: F401 (opens segments without copying)
 
 log = logging.getLogger(__name__)
 CURRENT = "current"
