@@ -83,13 +83,9 @@ def check_codes(codes: list, as_of: date) -> list[CodeAnswer]:
     return answers
 
 
-def check_code(code: str, as_of: date) -> CodeAnswer:
-    """One code: the single-check hot path, on prepared statements."""
-    return check_code_with_version(code, as_of)[0]
-
-
 def check_code_with_version(code: str, as_of: date) -> tuple[CodeAnswer, Version]:
-    """One code and the data version it was answered from, read by the same statement."""
+    """One code and the data version it was answered from (the single-check hot path, on
+    prepared statements; a valid code's holder and the version come from one statement)."""
     error = check_uscc(code)
     if error is not None:
         return CodeAnswer(code, None, error, None), Version.current()

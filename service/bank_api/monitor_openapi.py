@@ -112,7 +112,8 @@ REPORTS = (
         ReportAnswerSchema, body=ReportRequestSchema, errors=(400, 422), tags=("reports",),
         answer_status=201, parameters=(IDEMPOTENCY_HEADER,),
         description=(
-            "The status answer for one code, numbered (CR-YYYYMMDD-XXXXXXXX), dated and "
+            "The status answer for one code, numbered (CR-<issue date>-<8 letters or digits>, "
+            "e.g. CR-20261202-7KQ3M9XA), dated and "
             "signed with Ed25519 over its canonical JSON (keys sorted, no whitespace, UTF-8). "
             "`html_url` is a printable page; anyone can check the report at `verify_url` or "
             "with /api/v1/reports/verify. Written to the query log."),

@@ -73,8 +73,7 @@ def create_user_post():
 @login_required()
 @transactional
 def deactivate_user_post(user_id: int):
-    target = db.session.get(User, user_id) or abort(404)
-    admin = require("user.deactivate", target)
+    target, admin = _target("user.deactivate", user_id)
     try:
         deactivate_user(target, actor=Actor.user(admin), now=clock.now())
     except AccountError as exc:
@@ -88,11 +87,16 @@ def deactivate_user_post(user_id: int):
 @login_required()
 @transactional
 def unlock_user_post(user_id: int):
-    target = db.session.get(User, user_id) or abort(404)
-    admin = require("user.deactivate", target)  # the same admin right over account state
+    target, admin = _target("user.deactivate", user_id)  # the same admin right over account state
     unlock_user(target, actor=Actor.user(admin), now=clock.now())
     flash(f"已解除用户 {target.username} 的锁定。", "success")
     return redirect(url_for("console.users"))
+
+
+def _target(action: str, user_id: int) -> tuple[User, User]:
+    """The user acted on (404 if there is none) and the admin allowed to act (403 if not)."""
+    target = db.session.get(User, user_id) or abort(404)
+    return target, require(action, target)
 
 
 def _edit_page(target: User, errors: dict[str, str], values: dict | None = None,
@@ -107,8 +111,7 @@ def _edit_page(target: User, errors: dict[str, str], values: dict | None = None,
 @bp.get("/users/<int:user_id>/edit")
 @login_required()
 def edit_user(user_id: int):
-    target = db.session.get(User, user_id) or abort(404)
-    require("user.update", target)
+    target, _admin = _target("user.update", user_id)
     return _edit_page(target, {})
 
 
@@ -116,8 +119,7 @@ def edit_user(user_id: int):
 @login_required()
 @transactional
 def edit_user_post(user_id: int):
-    target = db.session.get(User, user_id) or abort(404)
-    admin = require("user.update", target)
+    target, admin = _target("user.update", user_id)
     values = {name: request.form.get(name, "").strip() for name in SETTING_FIELDS}
     values["authority_id"] = request.form.get("authority_id", type=int)
     try:
@@ -134,8 +136,7 @@ def edit_user_post(user_id: int):
 @login_required()
 @transactional
 def reset_password_post(user_id: int):
-    target = db.session.get(User, user_id) or abort(404)
-    admin = require("user.reset_password", target)
+    target, admin = _target("user.reset_password", user_id)
     try:
         reset_password(target, request.form.get("new_password", ""),
                        request.form.get("repeat_password", ""), actor=Actor.user(admin),
@@ -151,8 +152,7 @@ def reset_password_post(user_id: int):
 @login_required()
 @transactional
 def reactivate_user_post(user_id: int):
-    target = db.session.get(User, user_id) or abort(404)
-    admin = require("user.reactivate", target)
+    target, admin = _target("user.reactivate", user_id)
     reactivate_user(target, actor=Actor.user(admin), now=clock.now())
     flash(f"已重新启用用户 {target.username}。", "success")
     return redirect(url_for("console.users"))

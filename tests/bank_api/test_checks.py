@@ -286,7 +286,7 @@ def test_batch_items_render_exactly_as_their_dump_schema(app, blacklisted, sessi
 
 
 def test_single_answers_render_exactly_as_their_dump_schema(app, blacklisted, session):
-    from service.bank_api.answers import Version, check_code, status_answer
+    from service.bank_api.answers import Version, check_code_with_version, status_answer
     from service.bank_api.schemas import StatusAnswerSchema
 
     subject = blacklisted[0]
@@ -296,7 +296,7 @@ def test_single_answers_render_exactly_as_their_dump_schema(app, blacklisted, se
     for version in (Version(0, None), Version(7, datetime(2026, 3, 1, 8, 30, tzinfo=UTC))):
         for day in (date(2026, 3, 15), today()):
             for code in (subject.uscc, red.uscc, GOOD_UNKNOWN):
-                answer = status_answer(check_code(code, day), version, day)
+                answer = status_answer(check_code_with_version(code, day)[0], version, day)
                 assert plain(answer) == schema.dump(answer)
 
 
