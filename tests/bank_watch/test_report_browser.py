@@ -10,6 +10,7 @@ from service.bank_api.reports import issue_report, report_document
 from service.core import clock
 from service.core.actors import Actor
 from service.core.db import db
+from tests.browser import follow
 from tests.factories import make_decision, make_subject
 
 pytestmark = pytest.mark.browser
@@ -36,7 +37,7 @@ def test_the_printed_report_links_to_a_verification_that_says_genuine(page, live
     assert page.locator("[data-signature]").inner_text() == issued["signature"]["value"]
     assert page.locator("[data-status]").get_attribute("data-status") == "disclosed_penalties"
 
-    page.click("text=立即核验本报告")
+    follow(page, "text=立即核验本报告")
     assert page.locator("[data-result]").get_attribute("data-result") == "genuine"
     assert "报告真实有效" in page.locator(".verify-result").inner_text()
 
@@ -46,11 +47,11 @@ def test_pasting_an_altered_report_is_caught(page, live_server, issued):
     altered = dict(issued["report"], status="red_list")
     page.fill("#number", issued["number"])
     page.fill("#content", json.dumps(altered, ensure_ascii=False, indent=2))
-    page.click("button[type=submit]")
+    follow(page, "button[type=submit]")
     assert page.locator("[data-result]").get_attribute("data-result") == "altered"
 
     page.fill("#content", json.dumps(issued["report"], ensure_ascii=False))
-    page.click("button[type=submit]")
+    follow(page, "button[type=submit]")
     assert page.locator("[data-result]").get_attribute("data-result") == "genuine"
 
 

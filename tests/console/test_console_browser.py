@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from service.core.db import db
+from tests.browser import follow
 from tests.console.helpers import PASSWORD, make_user
 from tests.factories import make_authority, make_uscc
 
@@ -29,19 +30,19 @@ def _login(page, base: str, username: str) -> None:
     page.goto(base + "/console/login")
     page.fill("#f-username", username)
     page.fill("#f-password", PASSWORD)
-    page.click("button:has-text('登录')")
+    follow(page, "button:has-text('登录')")
     assert page.url == base + "/console/"
 
 
 def _logout(page) -> None:
-    page.click("button:has-text('退出')")
+    follow(page, "button:has-text('退出')")
     assert "您已退出登录" in page.content()
 
 
 def test_enter_review_publish_revoke(page, live_server, officials):
     base = live_server.url
     _login(page, base, officials.clerk)
-    page.click("nav >> text=录入决定")
+    follow(page, "nav >> text=录入决定")
     assert officials.authority in page.locator("#f-authority_id").inner_text()
     good_uscc = make_uscc()
     bad_uscc = good_uscc[:-1] + ("0" if good_uscc[-1] != "0" else "1")
@@ -57,7 +58,7 @@ def test_enter_review_publish_revoke(page, live_server, officials):
     page.fill("#f-legal_basis", "《中华人民共和国商标法》第六十条第二款")
     page.fill("#f-penalty_content", "罚款2万元")
     page.fill("#f-fine_amount", "2")
-    page.click("button:has-text('保存并提交审核')")
+    follow(page, "button:has-text('保存并提交审核')")
 
     # The error is next to the USCC field, in Chinese; what was typed is still there.
     message = page.locator("#uscc-error")
@@ -68,7 +69,7 @@ def test_enter_review_publish_revoke(page, live_server, officials):
     assert page.is_checked("input[name=penalty_categories][value=罚款]")
 
     page.fill("#f-uscc", good_uscc)
-    page.click("button:has-text('保存并提交审核')")
+    follow(page, "button:has-text('保存并提交审核')")
     assert page.locator("[data-status]").first.get_attribute("data-status") == "pending"
     assert "已提交审核" in page.content()
     decision_path = page.url.removeprefix(base)
@@ -77,9 +78,9 @@ def test_enter_review_publish_revoke(page, live_server, officials):
     _logout(page)
 
     _login(page, base, officials.reviewer)
-    page.click("nav >> text=处罚决定")
-    page.click("text=京朝市监处罚〔2026〕4321号")
-    page.click("button:has-text('审核通过并公示')")
+    follow(page, "nav >> text=处罚决定")
+    follow(page, "text=京朝市监处罚〔2026〕4321号")
+    follow(page, "button:has-text('审核通过并公示')")
     assert page.locator("[data-status]").first.get_attribute("data-status") == "published"
 
     public = page.goto(f"{base}/decisions/{decision_id}")
@@ -89,7 +90,7 @@ def test_enter_review_publish_revoke(page, live_server, officials):
     page.goto(base + decision_path)
     page.select_option("#f-kind", "法院判决")
     page.fill("#f-reason", "人民法院判决撤销该处罚决定")
-    page.click("button:has-text('撤销并停止公示')")
+    follow(page, "button:has-text('撤销并停止公示')")
     assert page.locator("[data-status]").first.get_attribute("data-status") == "revoked"
     assert "法院判决" in page.content()
 
@@ -105,10 +106,10 @@ def test_login_page_works_without_javascript(browser, live_server, officials):
         assert "/console/login" in page.url
         page.fill("#f-username", officials.clerk)
         page.fill("#f-password", "wrong-password-1")
-        page.click("button:has-text('登录')")
+        follow(page, "button:has-text('登录')")
         assert "用户名或密码错误" in page.locator("[role=alert]").inner_text()
         page.fill("#f-password", PASSWORD)
-        page.click("button:has-text('登录')")
+        follow(page, "button:has-text('登录')")
         assert page.url.endswith("/console/decisions")
     finally:
         context.close()

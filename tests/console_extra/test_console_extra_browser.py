@@ -14,6 +14,7 @@ from service.core import clock
 from service.core.actors import Actor
 from service.core.db import db
 from service.lists.operations import recompute_subject
+from tests.browser import follow
 from tests.console.helpers import PASSWORD, make_user
 from tests.factories import make_authority, make_decision, make_subject
 
@@ -40,7 +41,7 @@ def _login(page, base: str, username: str) -> None:
     page.goto(base + "/console/login")
     page.fill("#f-username", username)
     page.fill("#f-password", PASSWORD)
-    page.click("button:has-text('登录')")
+    follow(page, "button:has-text('登录')")
     assert page.url == base + "/console/"
 
 
@@ -49,7 +50,7 @@ def test_paste_prefill_check_and_save(page, live_server, world):
     page.goto(live_server.url + "/console/decisions/new")
     page.click("#paste-document summary")
     page.fill("#f-document", (FIXTURES / "trademark_samr.txt").read_text(encoding="utf-8"))
-    page.click("button:has-text('识别并预填')")
+    follow(page, "button:has-text('识别并预填')")
     assert page.input_value("#f-number") == "津北辰市监处罚〔2025〕184号"
     assert page.input_value("#f-uscc") == "91120113MA05K7Q8XJ"
     assert page.input_value("#f-decided_on") == "2025-03-04"
@@ -57,19 +58,19 @@ def test_paste_prefill_check_and_save(page, live_server, world):
     assert page.is_checked("input[name=penalty_categories][value=罚款]")
     assert "已从决定书中识别" in page.content()
     page.fill("#f-confiscated_amount", "1.8")  # the official completes what the text lacks
-    page.click("button:has-text('保存草稿')")
+    follow(page, "button:has-text('保存草稿')")
     assert "已保存草稿：津北辰市监处罚〔2025〕184号" in page.content()
 
 
 def test_reviewer_confirms_a_proposal_and_exports_statistics(page, live_server, world):
     _login(page, live_server.url, world.reviewer)
-    page.click("nav >> text=名单管理")
+    follow(page, "nav >> text=名单管理")
     row = page.locator("tr[data-proposal]", has_text=world.subject)
     row.locator("input[name=notified_on]").fill(clock.today().isoformat())
-    row.locator("button:has-text('确认列入')").click()
+    follow(page, row.locator("button:has-text('确认列入')"))
     assert f"已确认将 {world.subject} 列入严重侵权失信名单" in page.content()
     assert page.locator("#entries", has_text=world.subject).count() == 1
-    page.click("nav >> text=统计报表")
+    follow(page, "nav >> text=统计报表")
     with page.expect_download() as info:
         page.click("#xlsx")
     sheet = load_workbook(io.BytesIO(Path(info.value.path()).read_bytes())).active

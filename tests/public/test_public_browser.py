@@ -12,6 +12,7 @@ import pytest
 from service.core import clock
 from service.core.db import db
 from service.search.interface import get_search
+from tests.browser import follow
 from tests.public.helpers import seed_world, unmasked_id_numbers
 
 pytestmark = pytest.mark.browser
@@ -42,13 +43,13 @@ def test_home_to_decision_to_company(page, live_server, seeded):
     assert page.locator("input[name=q]").is_visible()
     _assert_masked(page, seeded)
 
-    page.click(f'a[href="/decisions/{seeded.decision_id}"]')
+    follow(page, f'a[href="/decisions/{seeded.decision_id}"]')
     assert page.locator("h1").inner_text() == seeded.listed_name
     assert "公示至" in page.locator(".notice-info").inner_text()
     assert seeded.decision_number in page.content()
     _assert_masked(page, seeded)
 
-    page.click("text=查看该主体的信用状况")
+    follow(page, "text=查看该主体的信用状况")
     assert page.url.endswith(f"/subjects/{seeded.listed_id}")
     assert page.locator("[data-status]").get_attribute("data-status") == "blacklisted"
     _assert_masked(page, seeded)
@@ -60,7 +61,7 @@ def test_home_to_decision_to_company(page, live_server, seeded):
 def test_search_results_for_a_person_show_the_masked_number_only(page, live_server, seeded):
     page.goto(live_server.url + "/")
     page.fill("input[name=q]", "王五")
-    page.press("input[name=q]", "Enter")
+    follow(page, "input[name=q]", key="Enter")
     assert "/search?q=" in page.url
     person = page.locator(f'.search-results a[href="/decisions/{seeded.person_decision_id}"]')
     assert person.count() == 1
@@ -78,13 +79,13 @@ def test_filter_blacklist_without_javascript(browser, live_server, seeded):
         page.goto(live_server.url + "/blacklist")
         page.fill("#f-q", "星辰")
         page.select_option("#f-basis", "repeat_infringement")
-        page.click("button:has-text('筛选')")
+        follow(page, "button:has-text('筛选')")
         assert "q=" in page.url
         assert page.locator("table.list-table tbody tr").count() == 1
         assert page.locator("table.list-table").inner_text().count(seeded.listed_name) == 1
 
         page.fill("#f-q", "不存在的公司")
-        page.click("button:has-text('筛选')")
+        follow(page, "button:has-text('筛选')")
         assert page.locator("table.list-table").count() == 0
         assert "没有符合条件" in page.content()
         _assert_masked(page, seeded)

@@ -9,6 +9,7 @@ import pytest
 from service.core import clock
 from service.core.db import db
 from service.search.interface import get_search
+from tests.browser import follow
 from tests.factories import make_authority, make_decision, make_subject
 from tests.public.helpers import unmasked_id_numbers
 
@@ -39,27 +40,27 @@ def seeded(live_server):
 def test_search_filter_paginate_and_open(page, live_server, seeded):
     page.goto(live_server.url + "/")
     page.fill("#q", "浏览器测试")
-    page.click("form.search-form button[type=submit]")
+    follow(page, "form.search-form button[type=submit]")
     assert "/search?q=" in page.url
     assert page.locator("[data-total]").get_attribute("data-total") == "25"
     assert page.locator(".search-results .record").count() == 20
     assert page.locator(".search-results mark").first.inner_text() == "浏览器测试"
 
-    page.click("nav.pagination a[rel=next]")
+    follow(page, "nav.pagination a[rel=next]")
     assert page.locator(".search-results .record").count() == 5
     assert "第 2 / 2 页" in page.locator(".page-status").inner_text()
 
-    page.click("[data-facet=violation] a:has-text('侵犯著作权')")
+    follow(page, "[data-facet=violation] a:has-text('侵犯著作权')")
     assert page.locator("[data-total]").get_attribute("data-total") == "2"
     assert "violation=" in page.url
     assert "page=" not in page.url  # a new filter starts at the first page
-    page.click(".selected-filters a:has-text('侵犯著作权')")  # remove the filter again
+    follow(page, ".selected-filters a:has-text('侵犯著作权')")  # remove the filter again
     assert page.locator("[data-total]").get_attribute("data-total") == "25"
 
-    page.click("a:has-text('决定日期')")
+    follow(page, "a:has-text('决定日期')")
     first = page.locator(".search-results .record-title").first
     assert first.inner_text() == seeded["first_name"]
-    first.click()
+    follow(page, first)
     assert page.url.endswith(f"/decisions/{seeded['shoes'][0]}")
     assert page.locator("h1").inner_text() == seeded["first_name"]
     assert unmasked_id_numbers(page.content()) == []
