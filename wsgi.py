@@ -1,5 +1,9 @@
 """WSGI entry point for gunicorn: `gunicorn wsgi:app`."""
 
 from service import create_app
+from service.bank_api.lookup import warm_region_prefixes
 
 app = create_app()
+# Each worker imports this module: it reads the name lookup's region prefixes in the
+# background at start instead of on its first lookup (one scan of the names).
+warm_region_prefixes(app.extensions["db_engine"])

@@ -130,6 +130,15 @@ def _read_region_prefixes(connection, url: str) -> tuple[str, ...]:
     return prefixes
 
 
+def warm_region_prefixes(engine) -> threading.Thread | None:
+    """Read the region prefixes in the background now (a server worker calls it at start),
+    so the first name lookup it answers does not wait for the scan."""
+    url = str(engine.url)
+    if url in _region_cache:
+        return None
+    return _refresh_in_background(engine, url)
+
+
 _refreshing: dict[str, threading.Thread] = {}
 _refreshing_lock = threading.Lock()
 

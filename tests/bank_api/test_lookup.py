@@ -173,3 +173,29 @@ def test_region_prefixes_are_read_again_in_the_background(backend, tmp_path):
             db.session.rollback()
         lookup._region_cache.pop(key, None)
         app.extensions["db_engine"].dispose()
+
+
+def test_a_server_worker_reads_the_region_prefixes_at_start(backend, tmp_path):
+    """wsgi.py warms the list in the background, so no lookup waits for the scan."""
+    from service.bank_api import lookup
+    from service.core.db import db
+    from tests.conftest import fresh_database, make_test_app
+
+    with fresh_database(backend, tmp_path) as url:
+        app = make_test_app(url, tmp_path)
+        engine = app.extensions["db_engine"]
+        with app.app_context():
+            for n in range(3):
+                make_subject(f"成都市锦江区远航{n}有限公司")
+            db.session.commit()
+        key = str(engine.url)
+        lookup._region_cache.pop(key, None)
+        try:
+            thread = lookup.warm_region_prefixes(engine)
+            assert thread is not None
+            thread.join(10)
+            assert lookup._region_cache[key][1] == ("成都市", "成都市锦江区")
+            assert lookup.warm_region_prefixes(engine) is None  # read once, not again
+        finally:
+            lookup._region_cache.pop(key, None)
+            engine.dispose()
