@@ -1,6 +1,7 @@
 """JSON API for officials' case systems to submit decisions (token-authenticated).
 
-    POST /api/v1/register/decisions          submit one decision (the 双公示 fields)
+    POST /api/v1/register/decisions          submit one decision (the 双公示 fields, and
+                                             "responsible_persons": [{name, id_type, id_number}])
     GET  /api/v1/register/decisions/<id>     its status and history
     GET  /api/v1/register/decisions?number=  the same, found by decision number
 
@@ -53,6 +54,14 @@ class RevisionSchema(Schema):
     reason = fields.String()
 
 
+class NamedPersonSchema(Schema):
+    """A responsible person (直接责任人员) as stored: the ID number only masked."""
+
+    name = fields.String()
+    id_type = fields.String()
+    id_number_masked = fields.String()
+
+
 class DecisionStatusSchema(Schema):
     """What a submitting system sees of its decision."""
 
@@ -71,6 +80,7 @@ class DecisionStatusSchema(Schema):
     revoked_at = fields.DateTime()
     revocation_kind = fields.String()
     revocation_reason = fields.String()
+    responsible_persons = fields.List(fields.Nested(NamedPersonSchema))
     revisions = fields.List(fields.Nested(RevisionSchema))
 
 
@@ -119,6 +129,7 @@ def _status(decision: Decision, today) -> dict:
             "disclosure_ends_on", "published_at", "corrected_at", "revoked_at",
             "revocation_kind", "revocation_reason")},
         "authority": decision.authority.name, "is_disclosed": disclosed,
+        "responsible_persons": decision.responsible_persons or [],
         "public_url": url_for("public.decision_page", decision_id=decision.id, _external=True)
         if disclosed else None,
         "revisions": revisions,

@@ -32,6 +32,16 @@ ID_TYPES = (
 )
 
 
+# The shape of the other ID types' numbers (no check character to compute).
+OTHER_ID_PATTERNS = {
+    "护照号": (re.compile(r"^[A-Z0-9]{5,17}$"), "5 to 17 letters or digits"),
+    "港澳居民来往内地通行证": (re.compile(r"^[HM]\d{8}(\d{2})?$"), "H or M and 8 or 10 digits"),
+    "台湾居民来往大陆通行证": (re.compile(r"^\d{8}(\d{2})?$"), "8 or 10 digits"),
+    "外国人永久居留身份证": (re.compile(r"^([A-Z]{3}\d{12}|9\d{16}[\dX])$"),
+                             "3 letters and 12 digits, or 18 characters starting with 9"),
+}
+
+
 @dataclass(frozen=True)
 class CodeError:
     """Why a code is invalid: a stable machine code and a sentence."""
@@ -132,3 +142,20 @@ def complete_uscc(body: str) -> str:
 def complete_ric(body: str) -> str:
     """Append the check digit to a 17-digit ID card body."""
     return body + ric.calc_check_digit(body + "0")
+
+
+def id_problem(id_type: str, number: str) -> tuple[str, str] | None:
+    """Why an ID (证件类型 + cleaned 证件号码) is invalid, as (field, reason), or None.
+
+    The field is "id_type" or "id_number"; the reason is English with the Chinese term.
+    """
+    if id_type == "身份证":
+        problem = check_ric(number)
+        return ("id_number", f"invalid 居民身份证号码: {problem.message}") if problem else None
+    if id_type in OTHER_ID_PATTERNS:
+        pattern, shape = OTHER_ID_PATTERNS[id_type]
+        return None if pattern.match(number) else ("id_number", f"a {id_type} number is {shape}")
+    if id_type.startswith("其他"):
+        return None if 4 <= len(number) <= 40 else ("id_number", "must have 4 to 40 characters")
+    return ("id_type", f"{id_type!r} is not an ID type (证件类型): "
+                       f"{'、'.join(ID_TYPES)} or 其他-<name>")

@@ -55,6 +55,7 @@ from service.register.operations import (
     correct_decision,
     find_or_create_authority,
 )
+from service.register.person_links import responsible_links
 from service.register.pipeline import PIPELINE_AFTER, Rejected, Row, RowChecker, checked_chunks
 from service.register.schemas import HEADERS, describe_errors, field_for_header
 from service.register.tabular import FileFormatError, open_table
@@ -240,7 +241,8 @@ class _Importer:
         ids = [stored[(p["authority_id"], p["number"])] for p in params]
         insert_rows(DecisionPerson, [{"decision_id": ids[i], "subject_id": person_id,
                                   "role": "legal_representative"}
-                                 for i, person_id in subjects.representatives.items()])
+                                 for i, person_id in subjects.representatives.items()]
+                    + responsible_links(rows, ids, secret=self.checker.secret, now=self.now))
         plans = self.plan(subject_ids)
         self.classify_new(plans, dict(zip(ids, rows, strict=True)))
         self.write_history(rows, ids, subject_ids)

@@ -129,6 +129,9 @@ class Decision(Base):
     id_number_masked: Mapped[str | None] = mapped_column(String(40))
     id_digest: Mapped[str | None] = mapped_column(String(64))
     party_address: Mapped[str | None] = mapped_column(String(300))
+    # 直接责任人员 as named: [{"name", "id_type", "id_number_masked"}], None when none (the
+    # persons themselves are DecisionPerson rows, matched by their ID digest).
+    responsible_persons: Mapped[list[dict] | None] = mapped_column(JSON)
 
     violation_type: Mapped[str] = mapped_column(String(60), index=True)
     facts: Mapped[str] = mapped_column(Text)

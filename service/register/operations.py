@@ -23,7 +23,7 @@ from service.audit.operations import jsonable, log_event, record_change
 from service.core.actors import Actor
 from service.core.clock import local_date
 from service.core.db import db
-from service.lists.operations import recompute_subject
+from service.lists.operations import follow_named_persons, recompute_subject, recompute_subjects
 from service.register.identifiers import id_digest, mask_id_number, uscc_region
 from service.register.models import (
     Authority,
@@ -43,7 +43,8 @@ REVOCATION_KINDS = ("行政复议", "法院判决", "自行纠正")
 # The decision columns that hold what the authority decided (snapshotted in revisions).
 CONTENT_COLUMNS = (
     "number", "party_name", "party_kind", "uscc", "legacy_code", "legal_representative",
-    "id_type", "id_number_masked", "party_address", "violation_type", "facts", "legal_basis",
+    "id_type", "id_number_masked", "party_address", "responsible_persons", "violation_type",
+    "facts", "legal_basis",
     "penalty_categories", "penalty_content", "fine_amount", "confiscated_amount", "licence_info",
     "decided_on", "effect_ends_on", "stated_disclosure_ends_on", "source_unit",
     "source_unit_uscc", "remarks", "is_simple_procedure", "is_criminal_transfer",
@@ -74,14 +75,20 @@ def person_digest(id_type: str | None, id_number: str | None, secret: str) -> st
     return id_digest(id_type, id_number, secret) if id_type and id_number else None
 
 
-def content_digest(data: dict, digest: str | None) -> str:
+def content_digest(data: dict, digest: str | None, person_digests: tuple[str, ...] = ()) -> str:
     """A hash of the normalised content: equal for a re-import of the same record.
 
-    The ID number enters only through its keyed digest, so the hash cannot be
-    searched for a guessed number.
+    ID numbers enter only through their keyed digests, so the hash cannot be
+    searched for a guessed number. A record naming no responsible persons hashes
+    as before they existed (stored digests stay valid).
     """
-    values = {k: v for k, v in data.items() if k not in ("id_number", "status", "reason")}
+    values = {k: v for k, v in data.items()
+              if k not in ("id_number", "status", "reason", "responsible_persons")}
     values["id_digest"] = digest
+    if data.get("responsible_persons"):
+        values["responsible_persons"] = [
+            {"name": p["name"], "id_type": p["id_type"], "id_digest": d}
+            for p, d in zip(data["responsible_persons"], person_digests, strict=True)]
     for key in ("fine_amount", "confiscated_amount"):
         if isinstance(values.get(key), Decimal):
             values[key] = _plain(values[key])
@@ -92,6 +99,19 @@ def content_digest(data: dict, digest: str | None) -> str:
 def _plain(amount: Decimal) -> str:
     text = format(amount, "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def responsible_digests(data: dict, secret: str) -> tuple[str, ...]:
+    """The keyed ID digests of the record's responsible persons (直接责任人员), in order."""
+    return tuple(id_digest(p["id_type"], p["id_number"], secret)
+                 for p in data.get("responsible_persons") or ())
+
+
+def responsible_column(data: dict) -> list[dict] | None:
+    """The decision's responsible_persons column: names, ID types, masked numbers only."""
+    return [{"name": p["name"], "id_type": p["id_type"],
+             "id_number_masked": mask_id_number(p["id_number"])}
+            for p in data.get("responsible_persons") or ()] or None
 
 
 def decision_values(data: dict, policy: Policy, secret: str) -> dict:
@@ -115,7 +135,8 @@ def decision_values(data: dict, policy: Policy, secret: str) -> dict:
         "legal_representative": data.get("legal_representative"),
         "id_type": data.get("id_type") if number else None,
         "id_number_masked": mask_id_number(number) if number else None, "id_digest": digest,
-        "party_address": data.get("party_address"), "violation_type": data["violation_type"],
+        "party_address": data.get("party_address"),
+        "responsible_persons": responsible_column(data), "violation_type": data["violation_type"],
         "facts": data["facts"], "legal_basis": data["legal_basis"],
         "penalty_categories": list(data["penalty_categories"]),
         "penalty_content": data["penalty_content"], "fine_amount": data.get("fine_amount"),
@@ -133,7 +154,7 @@ def decision_values(data: dict, policy: Policy, secret: str) -> dict:
         "severity": c.severity, "is_disclosable": c.is_disclosable,
         "disclosure_ends_on": c.disclosure_ends_on, "is_repairable": c.is_repairable,
         "repair_earliest_on": c.repair_earliest_on,
-        "content_digest": content_digest(data, digest),
+        "content_digest": content_digest(data, digest, responsible_digests(data, secret)),
     }
 
 
@@ -227,7 +248,8 @@ def _refresh_subject(subject: Subject, data: dict, now: datetime) -> None:
 
 def find_or_create_person(name: str, id_type: str, id_number: str, *, now: datetime,
                           secret: str | None = None) -> Subject:
-    """A natural person named by a decision (a legal representative), by ID digest."""
+    """A natural person a decision names (legal representative, responsible person), by ID
+    digest."""
     digest = id_digest(id_type, id_number, secret or _secret())
     person = db.session.scalar(select(Subject).where(Subject.id_digest == digest))
     if person is None:
@@ -239,18 +261,32 @@ def find_or_create_person(name: str, id_type: str, id_number: str, *, now: datet
     return person
 
 
-def _sync_persons(decision: Decision, data: dict, now: datetime, secret: str) -> None:
-    """A legal representative named with an ID number becomes a DecisionPerson."""
-    wanted = None
-    if (data["party_kind"] != PartyKind.PERSON and data.get("legal_representative")
-            and data.get("id_type") and data.get("id_number")):
-        wanted = find_or_create_person(data["legal_representative"], data["id_type"],
-                                       data["id_number"], now=now, secret=secret)
+def _sync_persons(decision: Decision, data: dict, now: datetime, secret: str) -> bool:
+    """The persons the decision names become its DecisionPerson rows: a legal representative
+    named with an ID number, and each responsible person (直接责任人员).
+
+    Returns whether the rows changed.
+    """
+    wanted: set[tuple[int, str]] = set()
+    people: dict[int, Subject] = {}
+    named = []
+    if data["party_kind"] != PartyKind.PERSON:
+        if data.get("legal_representative") and data.get("id_type") and data.get("id_number"):
+            named.append((data["legal_representative"], data["id_type"], data["id_number"],
+                          "legal_representative"))
+        named += [(p["name"], p["id_type"], p["id_number"], "responsible_person")
+                  for p in data.get("responsible_persons") or ()]
+    for name, id_type, number, role in named:
+        person = find_or_create_person(name, id_type, number, now=now, secret=secret)
+        people[person.id] = person
+        wanted.add((person.id, role))
+    have = {(link.subject_id, link.role) for link in decision.persons}
     for link in list(decision.persons):
-        if link.role == "legal_representative" and (wanted is None or link.subject_id != wanted.id):
+        if (link.subject_id, link.role) not in wanted:
             decision.persons.remove(link)
-    if wanted is not None and not any(p.subject_id == wanted.id for p in decision.persons):
-        decision.persons.append(DecisionPerson(subject=wanted, role="legal_representative"))
+    for person_id, role in sorted(wanted - have):
+        decision.persons.append(DecisionPerson(subject=people[person_id], role=role))
+    return wanted != have
 
 
 # ---------------------------------------------------------------- history
@@ -390,7 +426,7 @@ def correct_decision(decision: Decision, data: dict, *, reason: str, actor: Acto
         setattr(decision, column, value)
     decision.authority, decision.subject = authority, subject
     decision.corrected_at = decision.updated_at = now
-    _sync_persons(decision, data, now, secret)
+    persons_changed = _sync_persons(decision, data, now, secret)
     db.session.flush()
     after = snapshot(decision)
     changed = [k for k in after if after[k] != before[k]]
@@ -403,6 +439,11 @@ def correct_decision(decision: Decision, data: dict, *, reason: str, actor: Acto
     if decision.status == DecisionStatus.PUBLISHED:
         _public_change(decision, "decision.corrected", actor=actor, now=now, today=today,
                        subject_ids={old_subject, subject.id})
+        if persons_changed:
+            listed = follow_named_persons(decision, actor=actor, now=now, today=today)
+            if listed:  # a person now listed leaves the red list too
+                recompute_subjects([e.subject_id for e in listed], actor=actor, now=now,
+                                   today=today)
     return True
 
 

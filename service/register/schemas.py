@@ -26,8 +26,16 @@ from marshmallow import (
 from marshmallow.experimental.context import Context
 from marshmallow.validate import Length
 
-from service.register.identifiers import ID_TYPES, check_ric, check_uscc, clean_code
+from service.register.identifiers import check_uscc, clean_code, id_problem
 from service.register.models import PartyKind
+from service.register.responsible import COLUMNS as PERSON_COLUMNS
+from service.register.responsible import HEADERS as PERSON_HEADERS
+from service.register.responsible import (
+    PersonColumn,
+    ResponsiblePersons,
+    check_responsible_persons,
+    combined,
+)
 
 PENALTY_CATEGORIES = (
     "警告", "通报批评", "罚款", "没收违法所得", "没收非法财物", "暂扣许可证件", "降低资质等级",
@@ -79,8 +87,10 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "is_intentional": ("是否故意侵权", "故意侵权"),
     "performed_on": ("履行完毕日期", "履行日期"),
     "party_address": ("行政相对人地址", "住所", "地址"),
+    **PERSON_HEADERS,  # 直接责任人员: see service.register.responsible
 }
-FIELD_NAMES = tuple(HEADERS)
+# The fields of a loaded record (the persons' two ID columns end up in responsible_persons).
+FIELD_NAMES = tuple(name for name in HEADERS if name not in PERSON_COLUMNS[1:])
 _KIND_ALIASES = {
     "法人及非法人组织": PartyKind.ORGANISATION, "法人": PartyKind.ORGANISATION,
     "非法人组织": PartyKind.ORGANISATION, "organisation": PartyKind.ORGANISATION,
@@ -95,13 +105,6 @@ _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*�
                    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _LEGACY_CODE = re.compile(r"^[0-9A-Z]{8,20}$")
-_OTHER_ID_PATTERNS = {
-    "护照号": (re.compile(r"^[A-Z0-9]{5,17}$"), "5 to 17 letters or digits"),
-    "港澳居民来往内地通行证": (re.compile(r"^[HM]\d{8}(\d{2})?$"), "H or M and 8 or 10 digits"),
-    "台湾居民来往大陆通行证": (re.compile(r"^\d{8}(\d{2})?$"), "8 or 10 digits"),
-    "外国人永久居留身份证": (re.compile(r"^([A-Z]{3}\d{12}|9\d{16}[\dX])$"),
-                             "3 letters and 12 digits, or 18 characters starting with 9"),
-}
 
 DecisionContext = Context[dict]
 
@@ -308,6 +311,9 @@ class DecisionSchema(Schema):
     is_nonperformance = Flag(load_default=False)
     is_intentional = Flag(load_default=False)
     performed_on = Day(past=True)
+    responsible_persons = ResponsiblePersons()
+    responsible_persons_id_types = PersonColumn()
+    responsible_persons_id_numbers = PersonColumn()
 
     @pre_load
     def drop_blanks(self, data, **kwargs):
@@ -322,6 +328,7 @@ class DecisionSchema(Schema):
         _check_party(data, errors)
         _check_amounts(data, errors)
         _check_dates(data, errors)
+        check_responsible_persons(data, functools.partial(_add, errors))
         if errors:
             raise ValidationError(errors)
 
@@ -337,6 +344,7 @@ class DecisionSchema(Schema):
             data["uscc"], data["legacy_code"] = _split_legacy(data)
         for field in FIELD_NAMES:
             data.setdefault(field, None)
+        data["responsible_persons"] = combined(data)
         return data
 
 
@@ -409,20 +417,9 @@ def _check_entity_type(kind: str, code: str, errors: dict) -> None:
 
 
 def _check_id(id_type: str, number: str, errors: dict) -> None:
-    if id_type == "身份证":
-        problem = check_ric(number)
-        if problem:
-            _add(errors, "id_number", f"invalid 居民身份证号码: {problem.message}")
-    elif id_type in _OTHER_ID_PATTERNS:
-        pattern, shape = _OTHER_ID_PATTERNS[id_type]
-        if not pattern.match(number):
-            _add(errors, "id_number", f"a {id_type} number is {shape}")
-    elif id_type.startswith("其他"):
-        if not 4 <= len(number) <= 40:
-            _add(errors, "id_number", "must have 4 to 40 characters")
-    else:
-        _add(errors, "id_type", f"{id_type!r} is not an ID type (证件类型): "
-                                f"{'、'.join(ID_TYPES)} or 其他-<name>")
+    problem = id_problem(id_type, number)
+    if problem:
+        _add(errors, *problem)
 
 
 def _check_amounts(data: dict, errors: dict) -> None:
@@ -500,10 +497,21 @@ def name_errors(messages, given: dict[str, str]) -> dict[str, list[str]]:
     named: dict[str, list[str]] = {}
     for field, reasons in messages.items():
         header = given.get(field) or (HEADERS[field][0] if chinese and field in HEADERS else field)
-        if isinstance(reasons, dict):
-            reasons = [str(r) for r in reasons.values()]
-        named.setdefault(header, []).extend(reasons)
+        for key, found in _flat(header, reasons):
+            named.setdefault(key, []).extend(found)
     return named
+
+
+def _flat(key: str, reasons) -> list[tuple[str, list[str]]]:
+    """Nested errors (an item of a list, a field of an object) under 'key[0].field'."""
+    if not isinstance(reasons, dict):
+        return [(key, [str(r) for r in reasons] if isinstance(reasons, list) else [str(reasons)])]
+    flat = []
+    for sub, found in reasons.items():
+        name = f"{key}[{sub}]" if isinstance(sub, int) else (key if sub == "_schema" else
+                                                             f"{key}.{sub}")
+        flat += _flat(name, found)
+    return flat
 
 
 def describe_errors(errors: dict[str, list[str]]) -> str:

@@ -154,3 +154,53 @@ def test_status_is_visible_to_the_authoritys_client_only(client, keys):
     assert found.json["id"] == created["id"]
     assert client.get(URL, query_string={"number": created["number"]},
                       headers=auth(keys["other"])).status_code == 404
+
+
+LI = complete_ric("44030319900101123")
+
+
+def named(decision_id: int) -> set[tuple[str, str]]:
+    return {(p.role, p.subject.name) for p in db.session.get(Decision, decision_id).persons}
+
+
+def test_responsible_persons_are_a_list_of_objects_corrected_like_any_field(client, keys):
+    body = record(responsible_persons=[{"name": "李四", "id_type": "身份证", "id_number": LI}])
+    created = client.post(URL, json=body, headers=auth(keys["own"]))
+    assert created.status_code == 201, created.json
+    assert created.json["responsible_persons"] == [
+        {"name": "李四", "id_type": "身份证", "id_number_masked": "440303********1237"}]
+    assert LI not in created.get_data(as_text=True)
+    decision_id = created.json["id"]
+    assert named(decision_id) == {("legal_representative", "王伟"),
+                                  ("responsible_person", "李四")}
+    again = client.post(URL, json=body, headers=auth(keys["own"]))
+    assert again.json["result"] == "unchanged"
+    removed = client.post(URL, json=record(correction_reason="直接责任人员录入错误"),
+                          headers=auth(keys["own"]))
+    assert (removed.status_code, removed.json["result"]) == (200, "corrected")
+    assert removed.json["responsible_persons"] == []
+    db.session.expire_all()
+    assert named(decision_id) == {("legal_representative", "王伟")}
+
+
+def test_invalid_responsible_persons_are_named_by_item_and_field(client, keys):
+    body = record(responsible_persons=[
+        {"name": "李四", "id_type": "身份证", "id_number": LI},
+        {"name": "王五", "id_type": "身份证", "id_number": LI[:-1] + "0"},
+        {"name": "赵六", "id_type": "身份证"}])
+    response = client.post(URL, json=body, headers=auth(keys["own"]))
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"
+    errors = response.json["errors"]
+    assert set(errors) == {"responsible_persons[1].id_number", "responsible_persons[2].id_number"}
+    assert errors["responsible_persons[1].id_number"][0].startswith(
+        "invalid 居民身份证号码: check digit is '0', expected '7'")
+    assert errors["responsible_persons[2].id_number"] == ["is required (必填)"]
+    person = client.post(URL, json=record(
+        party_kind="自然人", party_name="赵六", uscc="", legal_representative="",
+        responsible_persons=[{"name": "李四", "id_type": "身份证", "id_number": LI}]),
+        headers=auth(keys["own"]))
+    assert person.status_code == 422
+    assert "natural person's decision names no responsible persons" in \
+        person.json["errors"]["responsible_persons"][0]
+    assert count(Decision) == 0

@@ -6,6 +6,7 @@ search index. `recompute_subject` is the entry point the register calls after
 a subject's decisions changed (published, corrected, revoked).
 """
 
+from service.lists.operations._persons import follow_named_persons
 from service.lists.operations.evaluate import (
     EvaluationSummary,
     apply_plans,
@@ -28,6 +29,7 @@ __all__ = [
     "count_subjects",
     "deny_repair",
     "evaluate_all",
+    "follow_named_persons",
     "list_manually",
     "nominate_red",
     "recompute_subject",

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 
 from service.audit.operations import log_event
 from service.core.actors import Actor
 from service.core.db import db
-from service.lists.models import EntryStatus, ListEntry
+from service.lists.models import EndReason, EntryStatus, ListEntry, list_entry_decisions
 from service.lists.operations._common import (
     audit_entry,
     entry_snapshot,
@@ -18,6 +18,7 @@ from service.lists.operations._common import (
     publish_entry_change,
 )
 from service.register.models import Decision, DecisionPerson
+from service.rules.engine import end_updates
 from service.rules.facts import ASSOCIATED
 
 ROLE_NAMES = {"legal_representative": "法定代表人", "responsible_person": "直接责任人员"}
@@ -98,3 +99,47 @@ def _new_child(parent: ListEntry, person_id: int, role: str) -> ListEntry:
     )
     db.session.add(child)
     return child
+
+
+def follow_named_persons(decision: Decision, *, actor: Actor, now: datetime,
+                         today: date) -> list[ListEntry]:
+    """After a correction changed whom a decision names, bring the persons listed with the
+    organisation in line: the active listings resting on the decision list the newly named
+    persons and end the entries of persons none of their decisions names any more.
+
+    Returns the entries created (their red-list standing is for the caller to recompute).
+    """
+    parents = list(db.session.scalars(
+        select(ListEntry).join(list_entry_decisions,
+                               list_entry_decisions.c.list_entry_id == ListEntry.id)
+        .where(list_entry_decisions.c.decision_id == decision.id, ListEntry.list_kind == "black",
+               ListEntry.basis != ASSOCIATED, ListEntry.status == EntryStatus.ACTIVE)
+        .order_by(ListEntry.id)))
+    created = []
+    for parent in parents:
+        created += list_associated_persons(parent, [decision], actor=actor, now=now)
+        _drop_unnamed(parent, decision, actor=actor, now=now, today=today)
+    return created
+
+
+def _drop_unnamed(parent: ListEntry, decision: Decision, *, actor: Actor, now: datetime,
+                  today: date) -> None:
+    named = set(db.session.execute(
+        select(DecisionPerson.subject_id, DecisionPerson.decision_id)
+        .where(DecisionPerson.decision_id.in_([d.id for d in parent.decisions]),
+               DecisionPerson.role.in_(ROLE_NAMES))).all())
+    for child in children_of([parent.id]).get(parent.id, []):
+        before = entry_snapshot(child)
+        if (child.subject_id, decision.id) not in named and decision in child.decisions:
+            child.decisions.remove(decision)
+        if not any(subject_id == child.subject_id for subject_id, _d in named):
+            note = (f"更正后的处罚决定{decision.number}不再列明此人为法定代表人或直接责任人员，"
+                    "随所在单位列入的记录终止")
+            for name, value in end_updates(EndReason.BASIS_REVOKED, today, note).items():
+                setattr(child, name, value)
+            audit_entry(actor, "listing.end_revoked", child, now=now, before=before,
+                        details={"follows": parent.id, "decision_id": decision.id})
+            publish_entry_change(child, "listing.end_revoked", now=now)
+        elif before != entry_snapshot(child):
+            audit_entry(actor, "listing.unlink", child, now=now, before=before,
+                        details={"follows": parent.id, "decision_id": decision.id})
