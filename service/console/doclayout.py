@@ -23,11 +23,13 @@ def _spaced(*labels: str) -> str:
 
 PARTY_LABELS = _spaced("当事人名称", "当事人姓名", "当事人")
 REPRESENTATIVE_LABELS = _spaced("法定代表人", "主要负责人", "负责人", "经营者", "投资人")
+RESPONSIBLE_LABELS = _spaced("其他直接责任人员", "直接负责的主管人员", "直接责任人员", "直接责任人")
 ADDRESS_LABELS = _spaced("住所地址", "住所地", "住所", "住址", "现住址", "家庭住址", "居住地址",
                          "户籍地址", "地址", "经营场所", "经营地址", "营业场所", "营业地址",
                          "注册地址")
 # Every label of the header (当事人的基本情况), also those not read: each ends the field before.
-_HEADER_LABELS = "|".join((PARTY_LABELS, REPRESENTATIVE_LABELS, ADDRESS_LABELS, _spaced(
+_HEADER_LABELS = "|".join((PARTY_LABELS, REPRESENTATIVE_LABELS, RESPONSIBLE_LABELS,
+                           ADDRESS_LABELS, _spaced(
     "统一社会信用代码", "营业执照注册号", "注册号", "组织机构代码", "主体资格证照名称",
     "居民身份证号码", "身份证号码", "身份证号", "公民身份号码", "证件类型", "证件号码",
     "护照号码", "护照号", "港澳居民来往内地通行证", "台湾居民来往大陆通行证", "性别", "民族",

@@ -26,6 +26,7 @@ from service.console.doclayout import (
     LABEL,
     PARTY_LABELS,
     REPRESENTATIVE_LABELS,
+    RESPONSIBLE_LABELS,
     restore_layout,
 )
 from service.register.identifiers import check_uscc, clean_code
@@ -45,6 +46,7 @@ _REPRESENTATIVE = re.compile(
     rf"^\s*(?:{REPRESENTATIVE_LABELS}){BRACKETED}{LABEL}([^\s，,；;。(（]+)", re.M
 )
 _ADDRESS = re.compile(rf"^\s*(?:{ADDRESS_LABELS}){BRACKETED}{LABEL}(.+)$", re.M)
+_RESPONSIBLE = re.compile(rf"^[ \t]*(?:{RESPONSIBLE_LABELS}){BRACKETED}{LABEL}(.*)$", re.M)
 _ID_LABELS = (
     ("护照号", r"护照号码?"),
     ("港澳居民来往内地通行证", r"港澳居民来往内地通行证(?:号码)?"),
@@ -125,6 +127,10 @@ class ParsedDecision:
     id_type: str = ""
     id_number: str = ""
     party_address: str = ""
+    # 直接责任人员 as the form's columns: names, ID types and numbers separated by "；".
+    responsible_persons: str = ""
+    responsible_persons_id_types: str = ""
+    responsible_persons_id_numbers: str = ""
     violation_type: str = ""
     facts: str = ""
     legal_basis: str = ""
@@ -140,8 +146,10 @@ class ParsedDecision:
         """The non-empty fields as form values (text, or a list for the categories)."""
         values: dict[str, object] = {}
         for name in ("number", "party_name", "party_kind", "uscc", "legal_representative",
-                     "id_type", "id_number", "party_address", "violation_type", "facts",
-                     "legal_basis", "penalty_content", "authority_name"):
+                     "id_type", "id_number", "party_address", "responsible_persons",
+                     "responsible_persons_id_types", "responsible_persons_id_numbers",
+                     "violation_type", "facts", "legal_basis", "penalty_content",
+                     "authority_name"):
             if getattr(self, name):
                 values[name] = getattr(self, name)
         if self.penalty_categories:
@@ -160,7 +168,7 @@ def parse_decision_text(text: str) -> ParsedDecision:
     text = restore_layout(text)
     result = ParsedDecision()
     _parse_number(text, result)
-    _parse_party(text, result)
+    _parse_party(_parse_responsible(text, result), result)
     facts_start, facts_end = _facts_span(text)
     if facts_start is not None:
         result.facts = _paragraphs(text[facts_start:facts_end])
@@ -214,6 +222,44 @@ def _parse_party(text: str, result: ParsedDecision) -> None:
             result.id_type, result.id_number = id_type, found.group(1).upper()
             break
     result.party_kind = _party_kind(text, result)
+
+
+def _parse_responsible(text: str, result: ParsedDecision) -> str:
+    """Read the 直接责任人员 lines (an ID on the same or the next line); return the text
+    without them, so that their ID is not taken for the party's."""
+    people, spans = [], []
+    for line in _RESPONSIBLE.finditer(text):
+        name = re.split(r"[，,；;。:：(（\s]", line.group(1).strip())[0]
+        end = line.end()
+        following = text[end + 1:].split("\n", 1)[0]
+        found = _person_id(line.group(1))
+        if found is None and _person_id(following, at_start=True):
+            found, end = _person_id(following, at_start=True), end + 1 + len(following)
+        if name:
+            people.append((name, *(found or ("", ""))))
+        spans.append((line.start(), end))
+    if not people:
+        return text
+    result.responsible_persons = "；".join(name for name, _t, _n in people)
+    if all(number for _name, _t, number in people):
+        types = {id_type for _name, id_type, _n in people}
+        result.responsible_persons_id_types = "；".join(
+            types if len(types) == 1 else [id_type for _name, id_type, _n in people])
+        result.responsible_persons_id_numbers = "；".join(n for _name, _t, n in people)
+    else:
+        result.warnings.append("直接责任人员的证件类型和证件号码未能全部识别，请补充填写。")
+    for start, end in reversed(spans):
+        text = text[:start] + text[end:]
+    return text
+
+
+def _person_id(text: str, *, at_start: bool = False) -> tuple[str, str] | None:
+    anchor = r"^[ \t]*" if at_start else ""
+    for id_type, label in _ID_LABELS:
+        found = re.search(rf"{anchor}(?:{label})(?:[:：]\s*)([0-9A-Za-z]{{5,18}})", text)
+        if found:
+            return id_type, found.group(1).upper()
+    return None
 
 
 def _party_kind(text: str, result: ParsedDecision) -> str:

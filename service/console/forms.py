@@ -13,16 +13,19 @@ from werkzeug.datastructures import MultiDict
 
 from service.register.identifiers import ID_TYPES
 from service.register.models import Authority, Decision, PartyKind
+from service.register.responsible import COLUMNS as PERSON_COLUMNS
+from service.register.responsible import as_columns
 from service.register.schemas import HEADERS, PENALTY_CATEGORIES, VIOLATION_TYPES
 
 PARTY_KINDS = tuple(k.value for k in PartyKind)
 FLAGS = {"is_simple_procedure": "简易程序", "is_criminal_transfer": "已移送司法机关",
          "is_nonperformance": "拒不履行", "is_intentional": "故意侵权"}
 TEXT_FIELDS = ("party_kind", "party_name", "uscc", "legacy_code", "legal_representative",
-               "id_type", "id_number", "party_address", "number", "violation_type", "facts",
-               "legal_basis", "penalty_content", "fine_amount", "confiscated_amount",
-               "licence_info", "decided_on", "effect_ends_on", "disclosure_ends_on",
-               "source_unit", "source_unit_uscc", "remarks", "performed_on")
+               "id_type", "id_number", "party_address", *PERSON_COLUMNS, "number",
+               "violation_type", "facts", "legal_basis", "penalty_content", "fine_amount",
+               "confiscated_amount", "licence_info", "decided_on", "effect_ends_on",
+               "disclosure_ends_on", "source_unit", "source_unit_uscc", "remarks",
+               "performed_on")
 # Label of every field the form shows (the standard's Chinese header unless clearer).
 LABELS = {name: HEADERS[name][0] for name in HEADERS} | {
     "authority_id": "处罚机关", "fine_amount": "罚款金额（万元）",
@@ -58,6 +61,8 @@ def values_of(decision: Decision) -> dict:
     """A decision's content as form values (the full ID number is never stored: blank)."""
     values = {}
     for name in TEXT_FIELDS:
+        if name in PERSON_COLUMNS:
+            continue
         column = "stated_disclosure_ends_on" if name == "disclosure_ends_on" else name
         value = getattr(decision, column, None)
         if isinstance(value, Decimal):
@@ -66,6 +71,7 @@ def values_of(decision: Decision) -> dict:
             value = value.isoformat()
         values[name] = "" if value is None else str(value)
     values["id_number"] = ""
+    values.update(as_columns(decision.responsible_persons))
     values["penalty_categories"] = list(decision.penalty_categories or ())
     values.update({flag: bool(getattr(decision, flag)) for flag in FLAGS})
     values["authority_id"] = decision.authority_id
@@ -74,7 +80,8 @@ def values_of(decision: Decision) -> dict:
 
 # The order of the fields on the page (the error summary follows it).
 FORM_ORDER = ("form", "authority_id", "party_kind", "party_name", "uscc", "legacy_code",
-              "legal_representative", "party_address", "id_type", "id_number", "number",
+              "legal_representative", "party_address", "id_type", "id_number", *PERSON_COLUMNS,
+              "number",
               "decided_on", "violation_type", "penalty_categories", "facts", "legal_basis",
               "penalty_content", "fine_amount", "confiscated_amount", "licence_info",
               "effect_ends_on", "disclosure_ends_on", "performed_on", "source_unit",
@@ -155,6 +162,18 @@ _MESSAGES = [
      "处罚类别含“暂扣许可证件”或“吊销许可证件”时必填"),
     (r"(\S+) is before the decision date \(处罚决定日期 (\S+)\)",
      "日期 {0} 早于处罚决定日期 {1}"),
+    # 直接责任人员 (service.register.responsible).
+    (r"a natural person's decision names no responsible persons.*",
+     "当事人为自然人时不填写直接责任人员（仅用于法人及非法人组织和个体工商户）"),
+    (r"is given without the persons' names.*", "请先填写直接责任人员姓名"),
+    (r"is required for each responsible person.*", "填写了直接责任人员时必填"),
+    (r"gives (\d+) ID types for (\d+) persons.*",
+     "填写了 {0} 个证件类型，但有 {1} 名直接责任人员：请按姓名顺序逐一填写（用“；”分隔），"
+     "或只填一个适用于全部人员"),
+    (r"gives (\d+) ID numbers for (\d+) persons.*",
+     "填写了 {0} 个证件号码，但有 {1} 名直接责任人员：请按姓名顺序逐一填写（用“；”分隔）"),
+    (r"names (\d+) persons: at most (\d+)", "直接责任人员最多 {1} 名，当前 {0} 名"),
+    (r"is the ID of person (\d+) too.*", "与第 {0} 人的证件号码相同（重复）"),
     # The importer's own row checks (批量导入).
     (r"duplicate of row (\d+) in this file.*",
      "与本文件第 {0} 行的处罚机关和决定书文号相同（文件内决定书文号重复）"),
@@ -166,8 +185,15 @@ _COMPILED = [(re.compile(f"^{p}$"), t) for p, t in _MESSAGES]
 _COMPILED_CODES = [(re.compile(f"^{p}$"), t) for p, t in _CODE_PROBLEMS]
 
 
+_PERSON = re.compile(r"^person (\d+) \((.*?)\): (.*)$", re.S)
+
+
 def chinese(field: str, message: str) -> str:
     """One schema message in Chinese; an unknown message is shown as it is."""
+    person = _PERSON.match(message)
+    if person:  # one responsible person's problem: 第 2 人（王五）：…
+        number, name, reason = person.groups()
+        return f"第 {number} 人（{name}）：{chinese(field, reason)}"
     if field == "authority_uscc" and message.startswith("is required"):
         return "该处罚机关未登记统一社会信用代码，请联系管理员补录"
     if field == "penalty_categories" and message.startswith("is required"):

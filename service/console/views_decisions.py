@@ -31,6 +31,7 @@ from service.core.db import db, transactional
 from service.register import operations as register
 from service.register.models import Authority, Decision, DecisionStatus
 from service.register.operations import RegisterError
+from service.register.responsible import describe
 from service.register.schemas import load_decision
 
 PAGE_SIZE = 50
@@ -309,13 +310,20 @@ def _history(decision: Decision) -> list[dict]:
         changes = []
         if revision.action not in ("created",) and (revision.before or revision.after):
             before, after = revision.before or {}, revision.after or {}
-            changes = [(LABELS.get(k, k), before.get(k), after.get(k))
+            changes = [(LABELS.get(k, k), _shown(before.get(k)), _shown(after.get(k)))
                        for k in sorted(set(before) | set(after))]
         rows.append({"seq": revision.seq, "at": revision.at, "reason": revision.reason,
                      "action": REVISION_ACTION_LABELS.get(revision.action, revision.action),
                      "who": f"{who.display_name}（{who.username}）" if who else revision.actor,
                      "changes": changes})
     return rows
+
+
+def _shown(value):
+    """A snapshot value as the history shows it (the responsible persons on one line)."""
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        return describe(value)
+    return value
 
 
 @bp.app_template_global()

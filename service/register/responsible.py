@@ -196,3 +196,11 @@ def as_columns(persons: list[dict] | None) -> dict[str, str]:
     persons = persons or []
     return {NAMES: SEPARATOR.join(p["name"] for p in persons),
             TYPES: SEPARATOR.join(p["id_type"] for p in persons), NUMBERS: ""}
+
+
+def describe(persons: list[dict] | None) -> str | None:
+    """Stored persons as one line: '李四（身份证 440303********1237）；王五（…）'."""
+    if not persons:
+        return None
+    return SEPARATOR.join(f"{p['name']}（{p['id_type']} {p['id_number_masked']}）"
+                          for p in persons)

@@ -206,3 +206,24 @@ def test_chinese_integers(text, value):
 
 def test_chinese_amount_with_jiao_and_fen():
     assert chinese_amount("捌佰元伍角陆分") == Decimal("800.56")
+
+
+def test_responsible_persons_are_read_with_their_ids_and_not_taken_for_the_party():
+    text = (FIXTURES / "responsible_persons.txt").read_text(encoding="utf-8")
+    for pasted in (text, text.replace("\n", " ")):  # as laid out, and as one line
+        doc = parse_decision_text(pasted)
+        assert doc.legal_representative == "张建国"
+        assert doc.responsible_persons == "李四；王五"
+        assert doc.responsible_persons_id_types == "身份证"
+        assert doc.responsible_persons_id_numbers == "440303199001011237；110101198512030021"
+        assert (doc.id_type, doc.id_number) == ("", "")  # the company's own ID is not theirs
+        assert doc.party_kind == "法人及非法人组织"
+        assert doc.warnings == []
+
+
+def test_a_responsible_person_without_an_id_is_named_and_the_official_warned():
+    doc = parse_decision_text("当事人：天津市恒瑞达商贸有限公司\n"
+                              "统一社会信用代码：91120113MA05K7Q8XJ\n直接责任人员：李四\n"
+                              "经查，当事人销售侵权商品。")
+    assert (doc.responsible_persons, doc.responsible_persons_id_numbers) == ("李四", "")
+    assert "直接责任人员的证件类型和证件号码未能全部识别" in doc.warnings[0]

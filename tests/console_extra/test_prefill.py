@@ -123,3 +123,18 @@ def test_a_one_line_paste_prefills_the_form(client, clerk):
     assert form["fine_amount"] == ["8.6"]
     assert form["confiscated_amount"] == ["1.235"]
     assert form["decided_on"] == ["2025-09-16"]
+
+
+def test_pasted_responsible_persons_prefill_the_form_and_save(client, clerk):
+    logged_in(client, clerk)
+    html = _paste(client, "responsible_persons.txt").get_data(as_text=True)
+    form = read_form(html, "/console/decisions/new")
+    assert form["responsible_persons"] == ["李四；王五"]
+    assert form["responsible_persons_id_types"] == ["身份证"]
+    assert form["responsible_persons_id_numbers"] == ["440303199001011237；110101198512030021"]
+    posted = {k: v if len(v) > 1 else v[0] for k, v in form.items()} | {"action": "save"}
+    saved = client.post("/console/decisions/new", data=posted)
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    decision = db.session.scalar(select(Decision))
+    assert sorted(p.subject.name for p in decision.persons if p.role == "responsible_person") \
+        == ["李四", "王五"]
