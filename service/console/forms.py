@@ -174,6 +174,7 @@ _MESSAGES = [
      "填写了 {0} 个证件号码，但有 {1} 名直接责任人员：请按姓名顺序逐一填写（用“；”分隔）"),
     (r"names (\d+) persons: at most (\d+)", "直接责任人员最多 {1} 名，当前 {0} 名"),
     (r"is the ID of person (\d+) too.*", "与第 {0} 人的证件号码相同（重复）"),
+    (r"must be the name only.*", "姓名中不应含证件号码：请填在直接责任人员证件号码栏"),
     # The importer's own row checks (批量导入).
     (r"duplicate of row (\d+) in this file.*",
      "与本文件第 {0} 行的处罚机关和决定书文号相同（文件内决定书文号重复）"),

@@ -1,7 +1,9 @@
 """Open data: what is disclosed today, streamed as CSV or JSON (never built in memory).
 
 CSV files use the national 双公示 headers; JSON uses English keys. ID numbers
-are the stored masked form, and free text goes through the ID redaction.
+are the stored masked form, and free text goes through the ID redaction. The
+responsible persons (直接责任人员) are a list of {name, id_type, id_number_masked}
+in JSON and one cell in CSV: 李四（身份证 440303********1237）；王五（…）.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from service.public.labels import basis_label
 from service.public.redaction import redact_id_numbers
 from service.register.models import Authority, Decision, Subject
 from service.register.queries import disclosed_on, entry_in_force_on
+from service.register.responsible import describe
 
 BATCH = 500
 
@@ -33,6 +36,7 @@ DECISION_FIELDS = (
     ("legal_representative", "法定代表人"),
     ("id_type", "证件类型"),
     ("id_number_masked", "证件号码"),
+    ("responsible_persons", "直接责任人员"),
     ("number", "行政处罚决定书文号"),
     ("violation_type", "违法行为类型"),
     ("facts", "违法事实"),
@@ -71,7 +75,8 @@ ENTRY_FIELDS = (
 
 _DECISION_COLUMNS = (
     Decision.id, Decision.party_name, Decision.party_kind, Decision.uscc,
-    Decision.legal_representative, Decision.id_type, Decision.id_number_masked, Decision.number,
+    Decision.legal_representative, Decision.id_type, Decision.id_number_masked,
+    Decision.responsible_persons, Decision.number,
     Decision.violation_type, Decision.facts, Decision.legal_basis, Decision.penalty_categories,
     Decision.penalty_content, Decision.fine_amount, Decision.confiscated_amount,
     Decision.licence_info, Decision.decided_on, Decision.effect_ends_on,
@@ -90,6 +95,9 @@ def _plain(key: str, value):
         return value.isoformat()
     if key in _FREE_TEXT:
         return redact_id_numbers(value)
+    if key == "responsible_persons":
+        return [{"name": redact_id_numbers(p["name"]), "id_type": p["id_type"],
+                 "id_number_masked": p["id_number_masked"]} for p in value or ()]
     return value
 
 
@@ -146,6 +154,8 @@ def csv_stream(records: Iterable[dict], fields: tuple[tuple[str, str], ...]) -> 
 def _csv_cell(value) -> str:
     if value is None:
         return ""
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        return describe(value)
     if isinstance(value, list):
         return "；".join(value)
     return str(value)

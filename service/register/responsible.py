@@ -30,10 +30,12 @@ from collections.abc import Callable
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load
 from marshmallow.validate import Length
 
-from service.register.identifiers import clean_code, id_problem
+from service.register.identifiers import clean_code, id_problem, mask_id_number
 from service.register.models import PartyKind
 
 SEPARATOR = "；"
+# A name holding a number (李四440303...): the number would reach public pages with the name.
+_DIGITS_IN_NAME = re.compile(r"\d{5,}")
 _SPLIT = re.compile(r"[;；、\n]+")
 MAX_PERSONS = 20
 NAMES, TYPES, NUMBERS = COLUMNS = (
@@ -138,7 +140,7 @@ def check_responsible_persons(data: dict, add: Callable[[str, str], None]) -> No
         people = [{"name": name, "id_type": id_type, "id_number": number}
                   for name, id_type, number in zip(persons, types, data[NUMBERS], strict=True)]
         for i, field, message in _problems(people):
-            add(_COLUMN_OF[field], f"person {i + 1} ({people[i]['name']}): {message}")
+            add(_COLUMN_OF[field], f"person {i + 1} ({_masked(people[i]['name'])}): {message}")
 
 
 def _column_counts(names: list[str], data: dict, add) -> bool:
@@ -167,6 +169,9 @@ def _problems(people: list[dict]) -> list[tuple[int, str, str]]:
     for i, person in enumerate(people):
         if len(person["name"]) > 100:
             found.append((i, "name", "longer than 100 characters (超出长度)"))
+        if _DIGITS_IN_NAME.search(unicodedata.normalize("NFKC", person["name"])):
+            found.append((i, "name", "must be the name only: the ID number goes in its own "
+                                     "field (姓名中不应含证件号码)"))
         if len(person["id_type"]) > 40:
             found.append((i, "id_type", "longer than 40 characters (超出长度)"))
             continue
@@ -178,6 +183,12 @@ def _problems(people: list[dict]) -> list[tuple[int, str, str]]:
         if first != i:
             found.append((i, "id_number", f"is the ID of person {first + 1} too (重复)"))
     return found
+
+
+def _masked(name: str) -> str:
+    """A name as an error message repeats it: a number typed into it is masked."""
+    return _DIGITS_IN_NAME.sub(lambda m: mask_id_number(m.group()),
+                               unicodedata.normalize("NFKC", name))
 
 
 def combined(data: dict) -> list[dict]:

@@ -117,6 +117,8 @@ def test_english_bulk_keys_and_api_objects_load_the_same():
     ({"直接责任人员": ""}, "直接责任人员证件号码", "without the persons' names"),
     ({"直接责任人员证件号码": f"{LI}；{LI}"}, "直接责任人员证件号码",
      "person 2 (王五): is the ID of person 1 too (重复)"),
+    ({"直接责任人员": f"李四；王五{WANG}"}, "直接责任人员",
+     "person 2 (王五110101********0021): must be the name only"),
 ])
 def test_column_errors_name_the_column_the_person_and_the_reason(changes, header, reason):
     raw = chinese({"直接责任人员": "李四；王五", "直接责任人员证件类型": "身份证",
