@@ -194,3 +194,26 @@ def test_rejects_belong_to_the_uploader(client, uploader, authority):
 def test_clerks_cannot_upload(client, authority, role):
     logged_in(client, make_user(authority, role))
     assert client.get("/console/decisions/upload").status_code == 403
+
+
+def test_uploaded_responsible_persons_are_stored_and_their_errors_shown_in_chinese(
+        uploader, authority):
+    from service.register.identifiers import complete_ric
+    from service.register.models import DecisionPerson
+
+    li, wang = complete_ric("44030319900101123"), complete_ric("11010119851203002")
+    rows = [r for r in records(authority, 12) if r["行政相对人类别"] == "法人及非法人组织"][:2]
+    rows[0] |= {"直接责任人员": "李四；王五", "直接责任人员证件类型": "身份证",
+                "直接责任人员证件号码": f"{li}；{wang}"}
+    rows[1] |= {"直接责任人员": "李四", "直接责任人员证件类型": "身份证",
+                "直接责任人员证件号码": li[:-1] + "0"}
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=[*HEADERS, "直接责任人员", "直接责任人员证件类型",
+                                             "直接责任人员证件号码"])
+    writer.writeheader()
+    writer.writerows(rows)
+    html = upload(uploader, out.getvalue().encode("utf-8")).get_data(as_text=True)
+    assert 'data-count="created">1<' in html
+    assert "第 1 人（李四）：身份证号码校验码错误：末位是“0”，应为“7”" in html
+    assert db.session.scalar(select(func.count()).select_from(DecisionPerson).where(
+        DecisionPerson.role == "responsible_person")) == 2
