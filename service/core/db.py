@@ -5,11 +5,13 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+import time
 from datetime import UTC, datetime
 
 from flask import current_app, has_app_context, has_request_context, request
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 from sqlalchemy.types import TypeDecorator
 
@@ -62,7 +64,40 @@ def make_engine(url: str, **kwargs) -> Engine:
         # pysqlite's own transaction handling breaks SAVEPOINT; emit BEGIN ourselves.
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, **kwargs)
+    _ping_when_idle(engine)
+    return engine
+
+
+IDLE_BEFORE_PING = 10.0  # seconds a pooled connection may rest before it is tested again
+
+
+def _ping_when_idle(engine: Engine, idle: float = IDLE_BEFORE_PING) -> None:
+    """Test a pooled connection before use when it has rested more than `idle` seconds.
+
+    Like `pool_pre_ping`, but without its round trip on every checkout: under load a
+    connection is back in use within milliseconds, and what breaks connections (a
+    server restart, a firewall dropping idle ones) shows up after a rest. A connection
+    that came back broken is tested on its next checkout whatever its rest. A failed
+    test makes the pool replace the connection (DisconnectionError), as pre-ping does.
+    """
+    @event.listens_for(engine, "checkin")
+    def _rested_since(dbapi_connection, record) -> None:
+        if dbapi_connection is None:  # invalidated
+            return
+        healthy = not (getattr(dbapi_connection, "broken", False)
+                       or getattr(dbapi_connection, "closed", False))
+        record.info["rest_from"] = time.monotonic() if healthy else float("-inf")
+
+    @event.listens_for(engine, "checkout")
+    def _test_after_rest(dbapi_connection, record, _proxy) -> None:
+        rest_from = record.info.get("rest_from")
+        if rest_from is None or time.monotonic() - rest_from < idle:
+            return  # new, or back in use at once
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            raise DisconnectionError(f"pooled connection failed its test: {exc}") from exc
 
 
 def _sqlite_begin(conn) -> None:
