@@ -104,19 +104,50 @@ class Prepared:
 
     def rows(self, connection=None, **params) -> list[tuple]:
         connection, dialect, c = self._prepare(connection)
-        args = self._args(c, params)
         cursor = connection.connection.driver_connection.cursor()
         try:
-            cursor.execute(c.sql, args)
-            fetched = cursor.fetchall()
-            if not c.results:
-                c.results.extend(kind._cached_result_processor(dialect, described[1])
-                                 for kind, described in zip(c.types, cursor.description,
-                                                            strict=True))
+            cursor.execute(c.sql, self._args(c, params))
+            return self._results(c, dialect, cursor)
         finally:
             cursor.close()
+
+    @staticmethod
+    def _results(c: _Compiled, dialect: Dialect, cursor) -> list[tuple]:
+        fetched = cursor.fetchall()
+        if not c.results:
+            c.results.extend(kind._cached_result_processor(dialect, described[1])
+                             for kind, described in zip(c.types, cursor.description,
+                                                        strict=True))
         return [tuple(p(v) if p else v for p, v in zip(c.results, row, strict=True))
                 for row in fetched]
+
+
+def _pipelines_supported() -> bool:
+    try:
+        import psycopg
+    except ImportError:
+        return False
+    return psycopg.Pipeline.is_supported()  # libpq 14 or later
+
+
+_PIPELINES = _pipelines_supported()
+
+
+def rows_together(connection, statements: list[Prepared], **params) -> list[list[tuple]]:
+    """The rows of several statements with the same parameters in one round trip
+    (PostgreSQL: psycopg's pipeline mode sends them all before reading any answer)."""
+    driver = connection.connection.driver_connection
+    prepared = [statement._prepare(connection) for statement in statements]
+    cursors = [driver.cursor() for _ in statements]
+    try:
+        with driver.pipeline():
+            for cursor, (_, _, c) in zip(cursors, prepared, strict=True):
+                cursor.execute(c.sql, Prepared._args(c, params))
+        return [Prepared._results(c, dialect, cursor)
+                for cursor, (_, dialect, c) in zip(cursors, prepared, strict=True)]
+    finally:
+        for cursor in cursors:
+            cursor.close()
 
 
 LAST_CHANGE = Prepared(select(DataChange.id, DataChange.at)
@@ -191,13 +222,18 @@ def status_by_uscc(uscc: str, as_of: date, holder=_UNREAD) -> CodedStatus | None
         return None
     subject_id, name = holder
     entries_stmt, linked_stmt, penalties_stmt = _day_statements(as_of)
-    entry_rows = entries_stmt.rows(connection, sid=subject_id)
+    if connection.dialect.name == "postgresql" and _PIPELINES:  # one round trip, not three
+        entry_rows, linked_rows, penalty_rows = rows_together(
+            connection, [entries_stmt, linked_stmt, penalties_stmt], sid=subject_id)
+    else:  # a statement costs more here than it saves: the decisions behind entries only
+        entry_rows = entries_stmt.rows(connection, sid=subject_id)
+        linked_rows = linked_stmt.rows(connection, sid=subject_id) if entry_rows else []
+        penalty_rows = penalties_stmt.rows(connection, sid=subject_id)
     refs: dict[int, list[DecisionRef]] = {}
-    if entry_rows:
-        for entry_id, *ref in linked_stmt.rows(connection, sid=subject_id):
-            refs.setdefault(entry_id, []).append(DecisionRef(*ref))
+    for entry_id, *ref in linked_rows:
+        refs.setdefault(entry_id, []).append(DecisionRef(*ref))
     columns = entries_stmt._compiled[connection.dialect.name].columns
     entries = [EntryView(**dict(zip(columns, row, strict=True)),
                          decisions=tuple(refs.get(row[0], ()))) for row in entry_rows]
-    penalties = [_Penalty(*row) for row in penalties_stmt.rows(connection, sid=subject_id)]
+    penalties = [_Penalty(*row) for row in penalty_rows]
     return CodedStatus(uscc, name, _status(subject_id, as_of, entries, penalties))
