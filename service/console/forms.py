@@ -117,6 +117,7 @@ _MESSAGES = [
     (r"is required \(必填\)", "必填"),
     (r"longer than (\d+) characters.*", "超出长度（最多 {0} 个字）"),
     (r"must be text", "须为文字"),
+    (r"must not contain NUL characters", "含有不可见的控制字符（NUL），请删除后重新填写"),
     (r"invalid 统一社会信用代码: (.*)", "统一社会信用代码{code}"),
     (r"invalid 居民身份证号码: (.*)", "身份证号码{code}"),
     (r"(\S+) is before (\d{4})", "日期 {0} 早于 {1} 年，请检查"),

@@ -4,6 +4,7 @@
                                              "responsible_persons": [{name, id_type, id_number}])
     GET  /api/v1/register/decisions/<id>     its status and history
     GET  /api/v1/register/decisions?number=  the same, found by decision number
+    GET  /api/v1/register/openapi.json       the OpenAPI document (service.register.openapi)
 
 A client is an ApiClient with the scope "submit", bound to one authority: it
 submits for that authority only. Submitted decisions are published at once,
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, request, url_for
+from flask import Blueprint, current_app, jsonify, request, url_for
 from marshmallow import Schema, fields
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -197,7 +198,8 @@ def decision_status(decision_id: int):
     """A submitted decision's status, for the client of its authority only."""
     now = clock.now()
     client = _client(now)
-    decision = db.session.get(Decision, decision_id)
+    # ids are 32-bit integers: a larger one (PostgreSQL refuses it) names no decision
+    decision = db.session.get(Decision, decision_id) if decision_id < 2**31 else None
     if decision is None or decision.authority_id != client.authority_id:
         raise ApiError(404, "not_found", f"no decision {decision_id} of your authority")
     return _status(decision, clock.local_date(now))
@@ -213,8 +215,18 @@ def find_decision():
     if not number:
         raise ApiError(400, "number_required", "give ?number=<行政处罚决定书文号>",
                        errors={"number": ["is required (必填)"]})
+    if "\x00" in number:  # PostgreSQL text cannot hold NUL: no decision has such a number
+        raise ApiError(404, "not_found", "no decision with this number of your authority")
     decision = db.session.scalar(select(Decision).where(
         Decision.authority_id == client.authority_id, Decision.number == number))
     if decision is None:
         raise ApiError(404, "not_found", f"no decision {number} of your authority")
     return _status(decision, clock.local_date(now))
+
+
+@bp.get("/openapi.json")
+def openapi_json():
+    """The OpenAPI 3 document of this API (no key needed)."""
+    from service.register.openapi import document
+
+    return jsonify(document(current_app))

@@ -140,6 +140,8 @@ class Text(fields.Field):
             value = value.isoformat()
         if not isinstance(value, str | int | Decimal):
             raise ValidationError("must be text")
+        if isinstance(value, str) and "\x00" in value:  # PostgreSQL text cannot hold NUL
+            raise ValidationError("must not contain NUL characters")
         return unicodedata.normalize("NFC", str(value).strip())
 
 

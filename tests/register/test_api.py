@@ -204,3 +204,13 @@ def test_invalid_responsible_persons_are_named_by_item_and_field(client, keys):
     assert "natural person's decision names no responsible persons" in \
         person.json["errors"]["responsible_persons"][0]
     assert count(Decision) == 0
+
+
+def test_values_postgresql_cannot_hold_are_refused_not_failed(client, keys):
+    headers = auth(keys["own"])
+    assert client.get(URL, query_string={"number": "京\x001号"}, headers=headers).status_code \
+        == 404
+    assert client.get(f"{URL}/4835026639", headers=headers).status_code == 404
+    response = client.post(URL, json=record(facts="当事人\x00销售"), headers=headers)
+    assert response.status_code == 422
+    assert response.json["errors"]["facts"] == ["must not contain NUL characters"]
