@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from service.bank_api.models import BatchAnswer
-from service.bank_api.prepared import LAST_CHANGE, status_by_uscc, version_and_subject
+from service.bank_api.prepared import LAST_CHANGE, version_and_status
 from service.bank_api.querylog import LoggedQuery, begin_writes
 from service.bank_api.schemas import MAX_CODE_LENGTH
 from service.core.db import committed_scalar, db
@@ -85,14 +85,13 @@ def check_codes(codes: list, as_of: date) -> list[CodeAnswer]:
 
 def check_code_with_version(code: str, as_of: date) -> tuple[CodeAnswer, Version]:
     """One code and the data version it was answered from (the single-check hot path, on
-    prepared statements; a valid code's holder and the version come from one statement)."""
+    prepared statements: `version_and_status`)."""
     error = check_uscc(code)
     if error is not None:
         return CodeAnswer(code, None, error, None), Version.current()
     uscc = clean_code(code)
-    (number, changed_at), holder = version_and_subject(uscc)
-    version = Version(number or 0, changed_at)
-    return CodeAnswer(code, uscc, None, status_by_uscc(uscc, as_of, holder)), version
+    (number, changed_at), found = version_and_status(uscc, as_of)
+    return CodeAnswer(code, uscc, None, found), Version(number or 0, changed_at)
 
 
 def error_code(error: CodeError) -> str:

@@ -169,15 +169,13 @@ _VERSION_AND_SUBJECT = Prepared(select(_newest(DataChange.id), _newest(DataChang
                                        _holder(Subject.id), _holder(Subject.name)))
 
 
-def version_and_subject(uscc: str) -> tuple[tuple, tuple | None]:
-    """((data version, changed at) or (None, None), (subject id, name) or None)."""
-    [(number, at, subject_id, name)] = _VERSION_AND_SUBJECT.rows(uscc=uscc)
-    return (number, at), (None if subject_id is None else (subject_id, name))
-
-
-@functools.lru_cache(maxsize=64)
-def _day_statements(as_of: date) -> tuple[Prepared, Prepared, Prepared]:
-    sid = bindparam("sid", value=0)  # a placeholder: every call binds its own
+@functools.lru_cache(maxsize=128)
+def _day_statements(as_of: date, by_code: bool = False) -> tuple[Prepared, Prepared, Prepared]:
+    """A day's entries, decisions behind them and disclosed penalties of one subject, given
+    by id (`sid`) or, to run beside the statement that finds it, by its code (`uscc`)."""
+    sid = (select(Subject.id).where(Subject.uscc == bindparam("uscc", value=""))
+           .scalar_subquery() if by_code
+           else bindparam("sid", value=0))  # a placeholder: every call binds its own
     entries = Prepared(_entries_select().where(ListEntry.subject_id == sid,
                                                entry_in_force_on(as_of))
                        .order_by(ListEntry.starts_on, ListEntry.id))
@@ -208,11 +206,27 @@ class _Penalty:
 _UNREAD = object()
 
 
+def version_and_status(uscc: str, as_of: date) -> tuple[tuple, CodedStatus | None]:
+    """((data version, changed at), the standing of the code's holder or None): the single
+    check's reads, in one round trip on PostgreSQL, in three or four statements elsewhere."""
+    connection = current_connection()
+    if connection.dialect.name == "postgresql" and _PIPELINES:
+        statements = _day_statements(as_of, by_code=True)
+        [(number, at, subject_id, name)], *rows = rows_together(
+            connection, [_VERSION_AND_SUBJECT, *statements], uscc=uscc)
+        found = None if subject_id is None else _standing(
+            connection, statements, uscc, (subject_id, name), as_of, *rows)
+        return (number, at), found
+    [(number, at, subject_id, name)] = _VERSION_AND_SUBJECT.rows(connection, uscc=uscc)
+    holder = None if subject_id is None else (subject_id, name)
+    return (number, at), status_by_uscc(uscc, as_of, holder)
+
+
 def status_by_uscc(uscc: str, as_of: date, holder=_UNREAD) -> CodedStatus | None:
     """One subject's standing: `statuses_by_uscc([uscc], as_of)` on prepared statements.
 
     `holder` is (subject id, name), or None for nobody, when the caller has read it
-    already (`version_and_subject`). A test checks that both give the same answer.
+    already. A test checks that both give the same answer.
     """
     connection = current_connection()
     if holder is _UNREAD:
@@ -220,19 +234,23 @@ def status_by_uscc(uscc: str, as_of: date, holder=_UNREAD) -> CodedStatus | None
         holder = found[0] if found else None
     if holder is None:
         return None
+    statements = entries_stmt, linked_stmt, penalties_stmt = _day_statements(as_of)
+    sid = holder[0]
+    entry_rows = entries_stmt.rows(connection, sid=sid)
+    # A statement costs more than it saves here: the decisions behind entries only.
+    linked_rows = linked_stmt.rows(connection, sid=sid) if entry_rows else []
+    penalty_rows = penalties_stmt.rows(connection, sid=sid)
+    return _standing(connection, statements, uscc, holder, as_of, entry_rows, linked_rows,
+                     penalty_rows)
+
+
+def _standing(connection, statements, uscc: str, holder: tuple, as_of: date, entry_rows,
+              linked_rows, penalty_rows) -> CodedStatus:
     subject_id, name = holder
-    entries_stmt, linked_stmt, penalties_stmt = _day_statements(as_of)
-    if connection.dialect.name == "postgresql" and _PIPELINES:  # one round trip, not three
-        entry_rows, linked_rows, penalty_rows = rows_together(
-            connection, [entries_stmt, linked_stmt, penalties_stmt], sid=subject_id)
-    else:  # a statement costs more here than it saves: the decisions behind entries only
-        entry_rows = entries_stmt.rows(connection, sid=subject_id)
-        linked_rows = linked_stmt.rows(connection, sid=subject_id) if entry_rows else []
-        penalty_rows = penalties_stmt.rows(connection, sid=subject_id)
     refs: dict[int, list[DecisionRef]] = {}
     for entry_id, *ref in linked_rows:
         refs.setdefault(entry_id, []).append(DecisionRef(*ref))
-    columns = entries_stmt._compiled[connection.dialect.name].columns
+    columns = statements[0]._compiled[connection.dialect.name].columns
     entries = [EntryView(**dict(zip(columns, row, strict=True)),
                          decisions=tuple(refs.get(row[0], ()))) for row in entry_rows]
     penalties = [_Penalty(*row) for row in penalty_rows]

@@ -7,7 +7,7 @@ from sqlalchemy import event, func, select
 
 from service.bank_api.answers import batch_item, check_codes, plain
 from service.bank_api.models import BankQuery
-from service.bank_api.prepared import status_by_uscc
+from service.bank_api.prepared import status_by_uscc, version_and_status
 from service.bank_api.schemas import BatchItemSchema
 from service.core.clock import today
 from service.core.db import db
@@ -269,7 +269,9 @@ def test_single_check_hot_path_equals_the_batch_query(blacklisted, session, day)
     red = make_subject()
     make_entry(red, "red", starts_on=date(2025, 1, 1), scheduled_end_on=None)
     for code in (subject.uscc, red.uscc, GOOD_UNKNOWN):
-        assert status_by_uscc(code, day) == statuses_by_uscc([code], day).get(code)
+        expected = statuses_by_uscc([code], day).get(code)
+        assert status_by_uscc(code, day) == expected
+        assert version_and_status(code, day)[1] == expected  # PostgreSQL: one pipeline
 
 
 def test_batch_items_render_exactly_as_their_dump_schema(app, blacklisted, session):
