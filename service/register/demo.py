@@ -32,7 +32,7 @@ from service.core.actors import Actor
 from service.core.db import db
 from service.lists.models import EntryStatus, ListEntry
 from service.lists.operations import confirm_listing, evaluate_all, nominate_red
-from service.register.identifiers import complete_uscc
+from service.register.identifiers import complete_ric, complete_uscc
 from service.register.models import Authority, Decision, DecisionStatus
 from service.register.operations import (
     correct_decision,
@@ -60,6 +60,8 @@ RED_COMPANIES = (
     ("江苏省正源专利运营有限公司", "320102", "吴正"),
 )
 DEMO_ACTOR = Actor.system("demo")
+RESPONSIBLE_EVERY = 6  # every 6th organisation's decision names a 直接责任人员
+_PERSON_NAMES = ("刘建平", "陈丽华", "杨志强", "黄海燕", "周明", "吴晓东", "徐静", "孙国栋")
 
 
 @dataclass
@@ -157,7 +159,7 @@ def _load_decisions(rows, home, clerk, reviewer, summary, *, now, today) -> list
     waiting = set(home_rows[-2:])
     decisions = []
     for i, raw in enumerate(rows):
-        data, errors = load_decision(raw, today=today)
+        data, errors = load_decision(_with_responsible_person(raw, i), today=today)
         if errors:  # the generator writes valid rows; say so loudly if that ever changes
             log.warning("demo row %s skipped: %s", i, errors)
             continue
@@ -175,6 +177,17 @@ def _load_decisions(rows, home, clerk, reviewer, summary, *, now, today) -> list
     summary.decisions = len(decisions)
     summary.published = sum(d.status == DecisionStatus.PUBLISHED for d, _raw in decisions)
     return decisions
+
+
+def _with_responsible_person(raw: dict, i: int) -> dict:
+    """Some organisations' decisions name a responsible person (a valid, made-up ID)."""
+    if raw["行政相对人类别"] != "法人及非法人组织" or i % RESPONSIBLE_EVERY:
+        return raw
+    region = raw["统一社会信用代码"][2:8]
+    born = f"19{60 + i % 35:02d}{1 + i % 12:02d}{1 + i % 28:02d}"
+    return raw | {"直接责任人员": _PERSON_NAMES[i // RESPONSIBLE_EVERY % len(_PERSON_NAMES)],
+                  "直接责任人员证件类型": "身份证",
+                  "直接责任人员证件号码": complete_ric(f"{region}{born}{i % 1000:03d}")}
 
 
 def _correct_and_revoke(decisions, summary, *, now, today) -> None:

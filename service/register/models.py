@@ -131,7 +131,7 @@ class Decision(Base):
     party_address: Mapped[str | None] = mapped_column(String(300))
     # 直接责任人员 as named: [{"name", "id_type", "id_number_masked"}], None when none (the
     # persons themselves are DecisionPerson rows, matched by their ID digest).
-    responsible_persons: Mapped[list[dict] | None] = mapped_column(JSON)
+    responsible_persons: Mapped[list[dict] | None] = mapped_column(JSON(none_as_null=True))
 
     violation_type: Mapped[str] = mapped_column(String(60), index=True)
     facts: Mapped[str] = mapped_column(Text)

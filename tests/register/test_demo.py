@@ -14,7 +14,7 @@ from service.audit.models import AuditEvent, DataChange
 from service.core import clock
 from service.core.db import db
 from service.lists.models import ListEntry
-from service.register.models import Authority, Decision, DecisionRevision
+from service.register.models import Authority, Decision, DecisionPerson, DecisionRevision
 from service.register.queries import disclosed_on
 from service.search.interface import get_search
 from service.search.models import SearchOutbox
@@ -62,6 +62,8 @@ def test_demo_loads_a_register_through_the_operations(demo):
                      ListEntry.confirmed_by_id.is_not(None)) >= 5
         assert count(ListEntry, ListEntry.list_kind == "black", ListEntry.status == "proposed") > 0
         assert count(ListEntry, ListEntry.list_kind == "red", ListEntry.status == "active") == 4
+        assert count(DecisionPerson, DecisionPerson.role == "responsible_person") >= 20
+        assert count(Decision, Decision.responsible_persons.is_not(None)) >= 20
 
 
 def test_demo_prints_working_credentials(demo):

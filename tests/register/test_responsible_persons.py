@@ -372,3 +372,11 @@ def test_cli_import_with_the_person_columns(app, session, tmp_path):
     assert "4 rows: 3 created, 0 corrected, 0 unchanged, 1 rejected" in result.output
     assert "row 3, 直接责任人员证件号码: gives 1 ID numbers for 2 persons" in result.output
     assert responsible(records[0]["行政处罚决定书文号"]) == ["李四"]
+
+
+def test_no_persons_is_sql_null_by_every_path(session, tmp_path):
+    create_decision(loaded(english()), actor=ACTOR, now=NOW)
+    import_file(write_csv(tmp_path / "none.csv", file_rows()[3:]), actor=ACTOR, now=NOW)
+    assert db.session.scalar(select(func.count()).select_from(Decision).where(
+        Decision.responsible_persons.is_not(None))) == 0
+    assert db.session.scalar(select(func.count()).select_from(Decision)) == 4
