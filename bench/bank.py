@@ -78,7 +78,9 @@ def bench_app():
         response.headers["X-Bench-CPU-ms"] = f"{(time.thread_time() - g.bench_cpu) * 1000:.3f}"
         return response
 
-    return app
+    from service.core.serving import ready_to_serve
+
+    return ready_to_serve(app)  # as wsgi.py serves it
 
 
 # --- building the database -------------------------------------------------------------------

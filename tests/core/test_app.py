@@ -20,3 +20,21 @@ def test_a_request_body_over_the_limit_is_refused_before_it_is_read(client):
     page = client.post("/console/login", data={"username": "x" * (1024 * 1024)})
     assert page.status_code == 413
     assert "text/html" in page.content_type
+
+
+def test_a_server_worker_freezes_its_start_up_heap(app):
+    import gc
+
+    from service.bank_api import lookup
+    from service.core.serving import ready_to_serve
+
+    key = str(app.extensions["db_engine"].url)
+    gc.unfreeze()
+    try:
+        assert ready_to_serve(app) is app
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        if thread := lookup._refreshing.get(key):  # the region prefixes, read meanwhile
+            thread.join(10)
+        lookup._region_cache.pop(key, None)  # other tests read them with their own names
