@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import any_, bindparam, func, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import selectinload
 
 from service.core.db import db
@@ -89,14 +90,28 @@ _ENTRY_VIEW_COLUMNS = (
 )
 
 
-_LINKED_DECISIONS = (
-    select(list_entry_decisions.c.list_entry_id, Decision.id, Decision.number,
-           Decision.decided_on, Decision.violation_type)
-    .join(Decision, Decision.id == list_entry_decisions.c.decision_id)
-    .where(list_entry_decisions.c.list_entry_id.in_(bindparam("entry_ids", expanding=True)),
-           Decision.status == "published", Decision.revoked_at.is_(None),
-           Decision.repaired_on.is_(None))
-    .order_by(Decision.decided_on, Decision.id))
+def _one_of(column, name: str, dialect: str):
+    """`column IN (...)` for a list bound as `name`: on PostgreSQL `= ANY(array)`, one
+    parameter however long the list (an IN of 1,000 placeholders is planned afresh for
+    every length: ~12 ms a query in a batch of 1,000 codes)."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(column.type)))
+    return column.in_(bindparam(name, expanding=True))
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+@functools.lru_cache(maxsize=4)
+def _linked_decisions(dialect: str):
+    return (select(list_entry_decisions.c.list_entry_id, Decision.id, Decision.number,
+                   Decision.decided_on, Decision.violation_type)
+            .join(Decision, Decision.id == list_entry_decisions.c.decision_id)
+            .where(_one_of(list_entry_decisions.c.list_entry_id, "entry_ids", dialect),
+                   Decision.status == "published", Decision.revoked_at.is_(None),
+                   Decision.repaired_on.is_(None))
+            .order_by(Decision.decided_on, Decision.id))
 
 
 def _entry_views(rows) -> list[EntryView]:
@@ -104,7 +119,7 @@ def _entry_views(rows) -> list[EntryView]:
     rows = list(rows)
     refs = defaultdict(list)
     if rows:
-        linked = _core(_LINKED_DECISIONS, {"entry_ids": [r.id for r in rows]})
+        linked = _core(_linked_decisions(_dialect()), {"entry_ids": [r.id for r in rows]})
         for entry_id, *ref in linked:
             refs[entry_id].append(DecisionRef(*ref))
     return [EntryView(**row._asdict(), decisions=tuple(refs[row.id])) for row in rows]
@@ -127,18 +142,18 @@ def _core(statement, params: dict):
 
 
 @functools.lru_cache(maxsize=64)
-def _status_statements(as_of: date):
+def _status_statements(as_of: date, dialect: str):
     """The status queries for one day, built once: a check then only binds the ids.
 
     Building a select() costs more than running it on an indexed table, so the
     bank API's hot path reuses these; SQLAlchemy caches their compiled form.
     """
-    ids = bindparam("ids", expanding=True)
-    entries = (_entries_select().where(ListEntry.subject_id.in_(ids), entry_in_force_on(as_of))
+    entries = (_entries_select().where(_one_of(ListEntry.subject_id, "ids", dialect),
+                                       entry_in_force_on(as_of))
                .order_by(ListEntry.starts_on, ListEntry.id))
     penalties = (select(Decision.subject_id, Decision.decided_on, Decision.fine_amount,
                         Decision.confiscated_amount, Decision.violation_type)
-                 .where(Decision.subject_id.in_(ids), disclosed_on(as_of)))
+                 .where(_one_of(Decision.subject_id, "ids", dialect), disclosed_on(as_of)))
     return entries, penalties
 
 
@@ -147,7 +162,7 @@ def subject_statuses(subject_ids: Iterable[int], as_of: date) -> dict[int, Subje
     ids = sorted(set(subject_ids))
     if not ids:
         return {}
-    entries_stmt, penalties_stmt = _status_statements(as_of)
+    entries_stmt, penalties_stmt = _status_statements(as_of, _dialect())
     entries = defaultdict(list)
     for view in _entry_views(_core(entries_stmt, {"ids": ids})):
         entries[view.subject_id].append(view)
@@ -182,8 +197,10 @@ class CodedStatus:
     standing: SubjectStatus
 
 
-_BY_USCC = (select(Subject.id, Subject.uscc, Subject.name)
-            .where(Subject.uscc.in_(bindparam("codes", expanding=True))))
+@functools.lru_cache(maxsize=4)
+def _by_uscc(dialect: str):
+    return (select(Subject.id, Subject.uscc, Subject.name)
+            .where(_one_of(Subject.uscc, "codes", dialect)))
 
 
 def statuses_by_uscc(codes: Iterable[str], as_of: date) -> dict[str, CodedStatus]:
@@ -194,7 +211,7 @@ def statuses_by_uscc(codes: Iterable[str], as_of: date) -> dict[str, CodedStatus
     wanted = sorted(set(codes))
     if not wanted:
         return {}
-    found = _core(_BY_USCC, {"codes": wanted}).all()
+    found = _core(_by_uscc(_dialect()), {"codes": wanted}).all()
     standing = subject_statuses([row.id for row in found], as_of)
     return {row.uscc: CodedStatus(row.uscc, row.name, standing[row.id]) for row in found}
 
