@@ -312,3 +312,25 @@ def test_answers_cite_the_current_data_version(api, session):
     body = api.get(f"/api/v1/subjects/{GOOD_UNKNOWN}").get_json()
     assert body["data_version"] == number
     assert body["data_as_of"] == changed_at.isoformat()
+
+
+def test_a_batch_logs_each_item_as_a_single_check_would(api, blacklisted, session):
+    """PostgreSQL writes a batch's log rows by COPY, single checks by INSERT: same rows."""
+    codes = [blacklisted[0].uscc, GOOD_UNKNOWN, "123"]
+    for code in codes:
+        api.get(f"/api/v1/subjects/{code}?as_of=2026-07-01")
+    assert api.post("/api/v1/checks/batch?as_of=2026-07-01",
+                    json={"codes": codes}).status_code == 200
+    fields = (BankQuery.query, BankQuery.status, BankQuery.subject_id, BankQuery.as_of,
+              BankQuery.data_version, BankQuery.answer, BankQuery.client_id)
+    single = session.execute(select(*fields).where(BankQuery.kind == "status")
+                             .order_by(BankQuery.id)).all()
+    batch = session.execute(select(*fields).where(BankQuery.kind == "batch_item")
+                            .order_by(BankQuery.id)).all()
+    assert [tuple(r) for r in batch] == [tuple(r) for r in single]
+    assert [r.status for r in batch] == ["blacklisted", "nothing_on_record", "uscc_bad_length"]
+    assert batch[0].answer
+    assert batch[0].answer == single[0].answer
+    ats = session.scalars(select(BankQuery.at).where(BankQuery.kind == "batch_item")).all()
+    assert len(set(ats)) == 1
+    assert ats[0].tzinfo is not None
