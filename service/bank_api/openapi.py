@@ -29,10 +29,10 @@ from service.bank_api.schemas import (
     BatchRequestSchema,
     LookupAnswerSchema,
     LookupQuerySchema,
-    ProblemSchema,
     StatusAnswerSchema,
     WhoamiSchema,
 )
+from service.core.errors import ProblemSchema
 
 API_VERSION = "1.0.0"
 PROBLEM_JSON = "application/problem+json"

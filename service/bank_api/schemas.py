@@ -236,14 +236,3 @@ class WhoamiSchema(Schema):
     institution = fields.String(required=True, allow_none=True)
     scopes = fields.List(fields.String(), required=True)
     rate_limit = fields.String(required=True, metadata={"description": "e.g. 600/minute"})
-
-
-class ProblemSchema(Schema):
-    """RFC 7807 problem details (application/problem+json)."""
-
-    type = fields.String(required=True)
-    title = fields.String(required=True)
-    status = fields.Integer(required=True)
-    code = fields.String(required=True, metadata={"description": "Stable machine code"})
-    detail = fields.String(required=True)
-    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))

@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
 PROBLEM_JSON = "application/problem+json"
 _KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
+
+
+class ProblemSchema(Schema):
+    """RFC 7807 problem details (application/problem+json), as ApiError renders them."""
+
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    code = fields.String(required=True, metadata={"description": "Stable machine code"})
+    detail = fields.String(required=True)
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
 
 
 class ApiError(Exception):

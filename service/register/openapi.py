@@ -14,6 +14,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask
 from marshmallow import Schema, fields
 
+from service.core.errors import ProblemSchema as BaseProblemSchema
 from service.register.identifiers import ID_TYPES
 from service.register.responsible import (
     MAX_PERSONS,
@@ -72,14 +73,9 @@ class SubmissionAnswerSchema(Schema):
                                                              "corrected"]})
 
 
-class ProblemSchema(Schema):
+class ProblemSchema(BaseProblemSchema):
     """RFC 7807 problem details (service.core.errors.ApiError)."""
 
-    type = fields.String(required=True)
-    title = fields.String(required=True)
-    status = fields.Integer(required=True)
-    code = fields.String(required=True, metadata={"description": "Stable machine code"})
-    detail = fields.String(required=True)
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), metadata={
         "description": "Reasons by field, keyed as sent; a responsible person's field as "
                        "`responsible_persons[1].id_number`"})
