@@ -8,9 +8,12 @@ from types import SimpleNamespace
 import pytest
 
 from service.core.db import db
+from service.register.identifiers import complete_ric
 from tests.browser import follow
 from tests.console.helpers import PASSWORD, make_user
 from tests.factories import make_authority, make_uscc
+
+PERSON_ID = complete_ric("31010419880315004")  # a 直接责任人员 named on the decision
 
 pytestmark = pytest.mark.browser
 
@@ -58,6 +61,9 @@ def test_enter_review_publish_revoke(page, live_server, officials):
     page.fill("#f-legal_basis", "《中华人民共和国商标法》第六十条第二款")
     page.fill("#f-penalty_content", "罚款2万元")
     page.fill("#f-fine_amount", "2")
+    page.fill("#f-responsible_persons", "钱七")
+    page.fill("#f-responsible_persons_id_types", "身份证")
+    page.fill("#f-responsible_persons_id_numbers", PERSON_ID)
     follow(page, "button:has-text('保存并提交审核')")
 
     # The error is next to the USCC field, in Chinese; what was typed is still there.
@@ -86,6 +92,10 @@ def test_enter_review_publish_revoke(page, live_server, officials):
     public = page.goto(f"{base}/decisions/{decision_id}")
     assert public.status == 200
     assert page.locator("h1").inner_text() == "北京浏览器测试贸易有限公司"
+    # The responsible person is named on the public page with the masked number only.
+    assert "钱七" in page.content()
+    assert f"{PERSON_ID[:6]}********{PERSON_ID[-4:]}" in page.content()
+    assert PERSON_ID not in page.content()
 
     page.goto(base + decision_path)
     page.select_option("#f-kind", "法院判决")
