@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from service.core.db import db
 from service.register.identifiers import ID_TYPES
 from service.register.models import Authority, Decision, PartyKind
 from service.register.responsible import COLUMNS as PERSON_COLUMNS
@@ -36,6 +38,16 @@ LABELS = {name: HEADERS[name][0] for name in HEADERS} | {
 } | FLAGS
 REVOCATION_LABELS = {"行政复议": "行政复议决定撤销", "法院判决": "法院判决撤销",
                      "自行纠正": "本机关自行纠错撤销"}
+
+
+def all_authorities() -> list[Authority]:
+    """Every authority, by name (the forms' choice of 处罚机关)."""
+    return list(db.session.scalars(select(Authority).order_by(Authority.name)))
+
+
+def authority_options() -> list[tuple[int, str]]:
+    """(id, name) of every authority, by name, for the `select` form macro."""
+    return [(a.id, a.name) for a in all_authorities()]
 
 
 def form_values(form: MultiDict) -> dict:

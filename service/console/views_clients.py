@@ -18,6 +18,7 @@ from service.audit.models import AuditEvent
 from service.bank_api.models import BankQuery
 from service.console import add_nav, bp
 from service.console.auth import login_required, require
+from service.console.forms import authority_options
 from service.console.views_audit import actor_names
 from service.core import clock
 from service.core.actors import Actor
@@ -59,10 +60,6 @@ def _check(values: dict) -> dict[str, str]:
     return errors
 
 
-def _authority_options() -> list[tuple[int, str]]:
-    return [(a.id, a.name) for a in db.session.scalars(select(Authority).order_by(Authority.name))]
-
-
 @bp.get("/clients")
 @login_required()
 def clients():
@@ -77,7 +74,7 @@ def clients():
 def new_client():
     require("client.manage")
     return render_template("console/clients_form.html", values={"scopes": ["check"]}, errors={},
-                           scope_labels=SCOPE_LABELS, authority_options=_authority_options())
+                           scope_labels=SCOPE_LABELS, authority_options=authority_options())
 
 
 @bp.post("/clients/new")
@@ -90,7 +87,7 @@ def create_client():
     if errors:
         return render_template("console/clients_form.html", values=values, errors=errors,
                                scope_labels=SCOPE_LABELS,
-                               authority_options=_authority_options()), 422
+                               authority_options=authority_options()), 422
     client, key = create_api_client(values["name"], values["scopes"], actor=Actor.user(admin),
                                     now=clock.now(), institution=values["institution"] or None,
                                     authority_id=values["authority_id"],

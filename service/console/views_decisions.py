@@ -17,6 +17,7 @@ from service.console.forms import (
     LABELS,
     OPTIONS,
     REGISTER_ERRORS,
+    all_authorities,
     field_errors,
     form_values,
     in_page_order,
@@ -40,10 +41,6 @@ STATUSES = tuple(s.value for s in DecisionStatus)
 
 def _decision(decision_id: int) -> Decision:
     return db.session.get(Decision, decision_id) or abort(404)
-
-
-def _authorities() -> list[Authority]:
-    return list(db.session.scalars(select(Authority).order_by(Authority.name)))
 
 
 def _refused(exc: RegisterError) -> dict[str, list[str]]:
@@ -87,7 +84,7 @@ def _render_form(values: dict, errors: dict, *, decision: Decision | None = None
     return render_template("console/decision_form.html", values=values,
                            errors=in_page_order(errors),
                            decision=decision, mode=mode, labels=LABELS, options=OPTIONS,
-                           authorities=_authorities()), status
+                           authorities=all_authorities()), status
 
 
 def _chosen_authority(user: User, values: dict) -> Authority:

@@ -18,19 +18,15 @@ from service.console.accounts import (
     update_user,
 )
 from service.console.auth import login_required, require
+from service.console.forms import authority_options
 from service.console.labels import ROLE_LABELS
 from service.console.permissions import can
 from service.core import clock
 from service.core.actors import Actor
 from service.core.db import db, transactional
-from service.register.models import Authority
 
 USER_FIELDS = ("username", "display_name", "role", "authority_id", "password")
 SETTING_FIELDS = ("display_name", "role")
-
-
-def _authorities() -> list[Authority]:
-    return list(db.session.scalars(select(Authority).order_by(Authority.name)))
 
 
 @bp.get("/users")
@@ -47,7 +43,7 @@ def users():
 def new_user():
     require("user.create")
     return render_template("console/user_form.html", values={}, errors={},
-                           authorities=_authorities(), role_labels=ROLE_LABELS)
+                           authority_options=authority_options(), role_labels=ROLE_LABELS)
 
 
 @bp.post("/users/new")
@@ -63,8 +59,8 @@ def create_user_post():
     except AccountError as exc:
         values.pop("password")
         return render_template("console/user_form.html", values=values,
-                               errors={exc.field: exc.message}, authorities=_authorities(),
-                               role_labels=ROLE_LABELS), 400
+                               errors={exc.field: exc.message},
+                               authority_options=authority_options(), role_labels=ROLE_LABELS), 400
     flash(f"已创建用户 {user.username}（{ROLE_LABELS[user.role]}）。", "success")
     return redirect(url_for("console.users"))
 
@@ -104,7 +100,7 @@ def _edit_page(target: User, errors: dict[str, str], values: dict | None = None,
     values = values or {"display_name": target.display_name, "role": target.role,
                         "authority_id": target.authority_id}
     return render_template("console/user_edit.html", target=target, values=values,
-                           errors=errors, authorities=_authorities(),
+                           errors=errors, authority_options=authority_options(),
                            role_labels=ROLE_LABELS, now=clock.now()), status
 
 
