@@ -14,18 +14,6 @@ from tests.factories import make_authority
 
 
 @pytest.fixture
-def authority(session):
-    return make_authority()
-
-
-@pytest.fixture
-def clerk(authority):
-    user = make_user(authority, "clerk")
-    db.session.commit()  # as if created earlier: a refused request rolls back only its own work
-    return user
-
-
-@pytest.fixture
 def reviewer(authority):
     user = make_user(authority, "reviewer")
     db.session.commit()

@@ -9,23 +9,10 @@ from service.core.db import db
 from service.register.identifiers import complete_ric
 from service.register.models import Decision
 from tests.console.helpers import decision_form, logged_in, make_user, post_form
-from tests.factories import make_authority
 
 LI = complete_ric("44030319900101123")  # ...1237
 WANG = complete_ric("11010119851203002")  # ...0021
 ZHAO = complete_ric("33010619700101001")
-
-
-@pytest.fixture
-def authority(session):
-    return make_authority()
-
-
-@pytest.fixture
-def clerk(authority):
-    user = make_user(authority, "clerk")
-    db.session.commit()
-    return user
 
 
 @pytest.fixture

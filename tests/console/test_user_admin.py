@@ -19,11 +19,6 @@ NEW_PASSWORD = "Reset-by-admin-2026"
 
 
 @pytest.fixture
-def authority(session):
-    return make_authority()
-
-
-@pytest.fixture
 def admin(session):
     return make_user(None, "admin", username="chief.admin")
 

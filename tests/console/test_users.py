@@ -9,12 +9,6 @@ from service.accounts.models import User
 from service.audit.models import AuditEvent
 from service.core.db import db
 from tests.console.helpers import logged_in, login, make_user, post_form
-from tests.factories import make_authority
-
-
-@pytest.fixture
-def authority(session):
-    return make_authority()
 
 
 def _create(client, **form):
