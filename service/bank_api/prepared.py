@@ -203,9 +203,6 @@ class _Penalty:
     violation_type: str
 
 
-_UNREAD = object()
-
-
 def version_and_status(uscc: str, as_of: date) -> tuple[tuple, CodedStatus | None]:
     """((data version, changed at), the standing of the code's holder or None): the single
     check's reads, in one round trip on PostgreSQL, in three or four statements elsewhere."""
@@ -219,19 +216,21 @@ def version_and_status(uscc: str, as_of: date) -> tuple[tuple, CodedStatus | Non
         return (number, at), found
     [(number, at, subject_id, name)] = _VERSION_AND_SUBJECT.rows(connection, uscc=uscc)
     holder = None if subject_id is None else (subject_id, name)
-    return (number, at), status_by_uscc(uscc, as_of, holder)
+    return (number, at), _standing_of(connection, uscc, holder, as_of)
 
 
-def status_by_uscc(uscc: str, as_of: date, holder=_UNREAD) -> CodedStatus | None:
+def status_by_uscc(uscc: str, as_of: date) -> CodedStatus | None:
     """One subject's standing: `statuses_by_uscc([uscc], as_of)` on prepared statements.
 
-    `holder` is (subject id, name), or None for nobody, when the caller has read it
-    already. A test checks that both give the same answer.
+    A test checks that both give the same answer.
     """
     connection = current_connection()
-    if holder is _UNREAD:
-        found = _SUBJECT.rows(connection, uscc=uscc)
-        holder = found[0] if found else None
+    found = _SUBJECT.rows(connection, uscc=uscc)
+    return _standing_of(connection, uscc, found[0] if found else None, as_of)
+
+
+def _standing_of(connection, uscc: str, holder: tuple | None, as_of: date) -> CodedStatus | None:
+    """The standing of `holder` ((subject id, name), or None for nobody) statement by statement."""
     if holder is None:
         return None
     statements = entries_stmt, linked_stmt, penalties_stmt = _day_statements(as_of)
