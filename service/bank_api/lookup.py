@@ -111,6 +111,9 @@ def region_prefixes(connection) -> tuple[str, ...]:
     """
     url = str(connection.engine.url)
     cached = _region_cache.get(url)
+    if cached is None and (reading := _refreshing.get(url)) is not None:
+        reading.join()  # the worker's warm-up is reading them: wait, rather than scan twice
+        cached = _region_cache.get(url)
     if cached is None:
         return _read_region_prefixes(connection, url)
     if time.monotonic() - cached[0] >= REGION_PREFIX_TTL:
