@@ -18,7 +18,7 @@ from service.core.db import db
 from service.register.identifiers import mask_id_number
 from service.register.models import Decision, PartyKind, Subject
 from service.register.names import name_key
-from service.register.operations import subject_values
+from service.register.operations import responsible_digests, subject_values
 
 
 def plain(value):
@@ -37,16 +37,18 @@ def insert_rows(model, params: list[dict]) -> None:
 
 
 class Subjects:
-    """Find or create a batch's parties and representatives with a few queries.
+    """Find or create a batch's parties and the persons its decisions name, in a few queries.
 
     The same matching as operations.find_or_create_subject: organisations by
     USCC, else older code and kind, else name key and kind; natural persons
-    (parties and named representatives) by the keyed digest of their ID.
+    (parties, named representatives, responsible persons) by the keyed digest of
+    their ID.
     """
 
-    def __init__(self, now: datetime) -> None:
-        self.now = now
+    def __init__(self, now: datetime, secret: str) -> None:
+        self.now, self.secret = now, secret
         self.representatives: dict[int, int] = {}  # row index → person subject id
+        self.responsible: list[tuple[int, int]] = []  # (row index, person subject id)
 
     @staticmethod
     def party_key(data: dict, digest: str | None) -> tuple:
@@ -63,10 +65,15 @@ class Subjects:
         reps = {i: ("d", r.columns["id_digest"]) for i, r in enumerate(rows)
                 if r.data["party_kind"] != PartyKind.PERSON and r.columns["id_digest"]
                 and r.data.get("legal_representative")}
-        found = self.find(set(parties) | set(reps.values()))
-        self.create_missing(rows, parties, reps, found)
+        named = [(i, ("d", digest), person) for i, r in enumerate(rows)
+                 for person, digest in zip(r.data.get("responsible_persons") or (),
+                                           responsible_digests(r.data, self.secret),
+                                           strict=True)]
+        found = self.find(set(parties) | set(reps.values()) | {key for _i, key, _p in named})
+        self.create_missing(rows, parties, reps, named, found)
         self.refresh(rows, parties, found)
         self.representatives = {i: found[key].id for i, key in reps.items()}
+        self.responsible = [(i, found[key].id) for i, key, _p in named]
         return [found[key].id for key in parties]
 
     def find(self, keys: set[tuple]) -> dict[tuple, Subject]:
@@ -96,7 +103,7 @@ class Subjects:
             return ("l", subject.legacy_code, subject.kind)
         return ("n", subject.name_key, subject.kind)
 
-    def create_missing(self, rows, parties, reps, found) -> None:
+    def create_missing(self, rows, parties, reps, named, found) -> None:
         latest: dict[tuple, int] = {}
         for i, key in enumerate(parties):
             if key not in found and (key not in latest or rows[i].data["decided_on"]
@@ -111,15 +118,15 @@ class Subjects:
                 values[key]["legal_representative"] = next(
                     (rows[j].data.get("legal_representative") for j, k in enumerate(parties)
                      if k == key and rows[j].data.get("legal_representative")), None)
-        for i, key in reps.items():
+        persons = [(key, rows[i].data["legal_representative"], rows[i].data["id_type"],
+                    rows[i].data["id_number"]) for i, key in reps.items()]
+        persons += [(key, p["name"], p["id_type"], p["id_number"]) for _i, key, p in named]
+        for key, name, id_type, id_number in persons:
             if key not in found and key not in values:
-                data = rows[i].data
                 values[key] = {"uscc": None, "legacy_code": None, "legal_representative": None,
                                "region_code": None, "kind": PartyKind.PERSON.value,
-                               "name": data["legal_representative"],
-                               "name_key": name_key(data["legal_representative"]),
-                               "id_type": data["id_type"],
-                               "id_number_masked": mask_id_number(data["id_number"]),
+                               "name": name, "name_key": name_key(name), "id_type": id_type,
+                               "id_number_masked": mask_id_number(id_number),
                                "id_digest": key[1]}
         if not values:
             return

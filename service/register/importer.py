@@ -55,7 +55,6 @@ from service.register.operations import (
     correct_decision,
     find_or_create_authority,
 )
-from service.register.person_links import responsible_links
 from service.register.pipeline import PIPELINE_AFTER, Rejected, Row, RowChecker, checked_chunks
 from service.register.schemas import HEADERS, describe_errors, field_for_header
 from service.register.tabular import FileFormatError, open_table
@@ -223,7 +222,7 @@ class _Importer:
 
     def create(self, rows: list[Row]) -> None:
         """Insert a batch of new, published decisions with their history, in bulk."""
-        subjects = Subjects(self.now)
+        subjects = Subjects(self.now, self.checker.secret)
         subject_ids = subjects.resolve(rows)
         user_id = self.actor.id if self.actor.kind == "user" else None
         stamp = {"created_at": self.now, "updated_at": self.now, "published_at": self.now,
@@ -239,10 +238,11 @@ class _Importer:
             select(Decision.authority_id, Decision.number, Decision.id)
             .where(*_key_filter(keys)))}
         ids = [stored[(p["authority_id"], p["number"])] for p in params]
-        insert_rows(DecisionPerson, [{"decision_id": ids[i], "subject_id": person_id,
-                                  "role": "legal_representative"}
-                                 for i, person_id in subjects.representatives.items()]
-                    + responsible_links(rows, ids, secret=self.checker.secret, now=self.now))
+        insert_rows(DecisionPerson, [
+            *({"decision_id": ids[i], "subject_id": person_id, "role": "legal_representative"}
+              for i, person_id in subjects.representatives.items()),
+            *({"decision_id": ids[i], "subject_id": person_id, "role": "responsible_person"}
+              for i, person_id in subjects.responsible)])
         plans = self.plan(subject_ids)
         self.classify_new(plans, dict(zip(ids, rows, strict=True)))
         self.write_history(rows, ids, subject_ids)
