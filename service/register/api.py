@@ -181,8 +181,6 @@ def submit_decision():
 
 
 def _secret() -> str:
-    from flask import current_app
-
     return current_app.config["ID_DIGEST_KEY"]
 
 

@@ -136,9 +136,7 @@ def check_responsible_persons(data: dict, add: Callable[[str, str], None]) -> No
             add(column, "give each person's id_type and id_number in its object of "
                         "responsible_persons")
     elif _column_counts(persons, data, add):
-        types = data[TYPES] * len(persons) if len(data[TYPES]) == 1 else data[TYPES]
-        people = [{"name": name, "id_type": id_type, "id_number": number}
-                  for name, id_type, number in zip(persons, types, data[NUMBERS], strict=True)]
+        people = _people(persons, data[TYPES], data[NUMBERS])
         for i, field, message in _problems(people):
             add(_COLUMN_OF[field], f"person {i + 1} ({_masked(people[i]['name'])}): {message}")
 
@@ -196,10 +194,15 @@ def combined(data: dict) -> list[dict]:
     persons = data.pop(NAMES, None) or []
     types, numbers = data.pop(TYPES, None), data.pop(NUMBERS, None)
     if persons and not isinstance(persons[0], dict):
-        types = types * len(persons) if len(types) == 1 else types
-        persons = [{"name": name, "id_type": id_type, "id_number": number}
-                   for name, id_type, number in zip(persons, types, numbers, strict=True)]
+        persons = _people(persons, types, numbers)
     return persons
+
+
+def _people(names: list[str], types: list[str], numbers: list[str]) -> list[dict]:
+    """The three columns as person objects; one ID type given stands for all."""
+    types = types * len(names) if len(types) == 1 else types
+    return [{"name": name, "id_type": id_type, "id_number": number}
+            for name, id_type, number in zip(names, types, numbers, strict=True)]
 
 
 def as_columns(persons: list[dict] | None) -> dict[str, str]:
