@@ -32,10 +32,9 @@ from service.bank_api.schemas import (
     StatusAnswerSchema,
     WhoamiSchema,
 )
-from service.core.errors import ProblemSchema
+from service.core.errors import PROBLEM_JSON, ProblemSchema
 
 API_VERSION = "1.0.0"
-PROBLEM_JSON = "application/problem+json"
 
 
 @dataclass(frozen=True)

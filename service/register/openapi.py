@@ -14,6 +14,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask
 from marshmallow import Schema, fields
 
+from service.core.errors import PROBLEM_JSON
 from service.core.errors import ProblemSchema as BaseProblemSchema
 from service.register.identifiers import ID_TYPES
 from service.register.responsible import (
@@ -38,7 +39,6 @@ from service.register.schemas import (
 )
 
 API_VERSION = "1.0.0"
-PROBLEM_JSON = "application/problem+json"
 # The client's own authority is filled in: these may be left out (or must name it).
 FILLED_IN = ("authority_name", "authority_uscc")
 COLUMN_FORMS = ("responsible_persons_id_types", "responsible_persons_id_numbers")
