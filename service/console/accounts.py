@@ -6,6 +6,7 @@ Plain functions taking the actor and the clock; they only flush and write the au
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -97,15 +98,21 @@ def _locked_message(user: User, now: datetime) -> str:
     return f"连续 {MAX_FAILURES} 次密码错误，账户已锁定，请 {minutes} 分钟后再试。"
 
 
+def _check_new_password(new: str, repeat: str, *, is_old: Callable[[], bool]) -> None:
+    """The rules for a new password, by whoever sets it (`is_old` is asked last: it may
+    have to verify a hash)."""
+    if new != repeat:
+        raise AccountError("repeat_password", "两次输入的新密码不一致")
+    problem = password_problem(new) or ("新密码不能与原密码相同" if is_old() else None)
+    if problem:
+        raise AccountError("new_password", problem)
+
+
 def change_password(user: User, old: str, new: str, repeat: str, *, now: datetime) -> None:
     """Replace a user's password after checking the old one and the strength rule."""
     if not verify_password(user.password_hash, old):
         raise AccountError("old_password", "原密码不正确")
-    if new != repeat:
-        raise AccountError("repeat_password", "两次输入的新密码不一致")
-    problem = password_problem(new) or ("新密码不能与原密码相同" if new == old else None)
-    if problem:
-        raise AccountError("new_password", problem)
+    _check_new_password(new, repeat, is_old=lambda: new == old)
     user.password_hash, user.password_changed_at = hash_password(new), now
     details = {"after_reset": True} if user.must_change_password else None
     user.must_change_password = False
@@ -198,12 +205,7 @@ def reset_password(user: User, new: str, repeat: str, *, actor: Actor, now: date
     """
     if actor.kind == "user" and actor.id == user.id:
         raise AccountError("new_password", "请在“修改密码”页面修改您自己的密码")
-    if new != repeat:
-        raise AccountError("repeat_password", "两次输入的新密码不一致")
-    problem = password_problem(new) or (
-        "新密码不能与原密码相同" if verify_password(user.password_hash, new) else None)
-    if problem:
-        raise AccountError("new_password", problem)
+    _check_new_password(new, repeat, is_old=lambda: verify_password(user.password_hash, new))
     before = {"password_changed_at": user.password_changed_at,
               "must_change_password": user.must_change_password,
               "locked_until": user.locked_until}
