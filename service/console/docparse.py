@@ -216,11 +216,8 @@ def _parse_party(text: str, result: ParsedDecision) -> None:
     if address:
         first = re.split(r"[；;。]|\s{2,}", address.group(1).strip())[0]
         result.party_address = first.rstrip("，,")
-    for id_type, label in _ID_LABELS:
-        found = re.search(rf"(?:{label})(?:[:：]\s*)([0-9A-Za-z]{{5,18}})", text)
-        if found:
-            result.id_type, result.id_number = id_type, found.group(1).upper()
-            break
+    if found := _person_id(text):
+        result.id_type, result.id_number = found
     result.party_kind = _party_kind(text, result)
 
 
@@ -254,6 +251,7 @@ def _parse_responsible(text: str, result: ParsedDecision) -> str:
 
 
 def _person_id(text: str, *, at_start: bool = False) -> tuple[str, str] | None:
+    """The first labelled ID in `text` (at its start only, if `at_start`): (type, number)."""
     anchor = r"^[ \t]*" if at_start else ""
     for id_type, label in _ID_LABELS:
         found = re.search(rf"{anchor}(?:{label})(?:[:：]\s*)([0-9A-Za-z]{{5,18}})", text)
