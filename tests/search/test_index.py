@@ -199,8 +199,12 @@ def test_reindex_swaps_while_searches_keep_answering(ctx, tmp_path):
         reader = threading.Thread(target=keep_searching)
         reader.start()
         try:
+            # Under load the reader's first search can outlast three small rebuilds.
+            poll(lambda: answers or errors)
+            during = len(answers)
             for _ in range(3):
                 search.reindex()
+            poll(lambda: len(answers) > during or errors)  # one more answer after the swaps
         finally:
             stop.set()
             reader.join(10)
