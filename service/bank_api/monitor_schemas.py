@@ -180,6 +180,9 @@ class ChangeSchema(Schema):
     reason = fields.String(required=True, metadata={
         "description": "What caused it, e.g. decision.published, listing.confirm, date_passed"})
     summary = fields.Nested(ChangeSummarySchema, required=True)
+    data_version = fields.Integer(required=True, metadata={
+        "description": "The data version the new standing was computed from: the same "
+                       "number a check answered then gives as its `data_version`"})
 
 
 class ChangesAnswerSchema(Schema):

@@ -22,6 +22,7 @@ from sqlalchemy import event, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from service.audit.models import DataChange
+from service.audit.operations import data_version
 from service.bank_api.watch_models import StatusChange, SubjectState
 from service.core.clock import local_date
 from service.core.db import db
@@ -103,9 +104,12 @@ def record_status_changes(subject_ids: Iterable[int], *, as_of: date, now: datet
     if not ids:
         return []
     _lock_sequence()
+    db.session.flush()  # this transaction's own DataChange rows count for the version
+    version = data_version()[0]
     written = []
     for start in range(0, len(ids), BATCH):
-        written += _record_batch(ids[start:start + BATCH], as_of=as_of, now=now, reasons=reasons)
+        written += _record_batch(ids[start:start + BATCH], as_of=as_of, now=now,
+                                 reasons=reasons, version=version)
     db.session.flush()
     if written:
         db.session.info[RECORDED] = True
@@ -113,7 +117,7 @@ def record_status_changes(subject_ids: Iterable[int], *, as_of: date, now: datet
 
 
 def _record_batch(ids: list[int], *, as_of: date, now: datetime,
-                  reasons: dict[int, str] | str) -> list[StatusChange]:
+                  reasons: dict[int, str] | str, version: int) -> list[StatusChange]:
     statuses = subject_statuses(ids, as_of)
     states = {s.subject_id: s for s in db.session.scalars(
         select(SubjectState).where(SubjectState.subject_id.in_(ids)))}
@@ -131,7 +135,7 @@ def _record_batch(ids: list[int], *, as_of: date, now: datetime,
             subject_id=subject_id, uscc=codes.get(subject_id), at=now, as_of=as_of,
             kind="status" if status.status != old_status else "details",
             from_status=old_status, to_status=status.status, reason=reason[:300],
-            summary=summarise(status))
+            summary=summarise(status), data_version=version)
         db.session.add(change)
         written.append(change)
         if state is None:

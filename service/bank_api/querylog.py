@@ -38,6 +38,7 @@ class LoggedQuery:
     status: str
     subject_id: int | None = None
     answer: dict | None = None
+    data_version: int | None = None  # this item's own, where items differ (the changes feed)
 
 
 def request_id() -> str:
@@ -82,7 +83,8 @@ def log_queries(client_id: int, kind: str, items: list[LoggedQuery], *, as_of: d
     connection = begin_writes()
     rows = [{"at": now, "client_id": client_id, "request_id": rid, "kind": kind,
              "query": printable(item.query), "subject_id": item.subject_id, "as_of": as_of,
-             "data_version": data_version, "status": item.status, "answer": item.answer}
+             "data_version": data_version if item.data_version is None else item.data_version,
+             "status": item.status, "answer": item.answer}
             for item in items]
     if connection.dialect.name == "postgresql" and len(rows) > 1:
         _copy(connection, rows)

@@ -73,6 +73,8 @@ class StatusChange(Base):
     to_status: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str] = mapped_column(String(300))  # what caused it: decision.publish...
     summary: Mapped[dict] = mapped_column(JSON)  # counts and dates of the new standing
+    # The data version (DataChange id) the new standing was computed from.
+    data_version: Mapped[int] = mapped_column(BigInteger)
 
 
 class Webhook(Base):

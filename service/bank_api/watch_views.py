@@ -114,9 +114,9 @@ def changes():
     page = found[:args["limit"]]
     # Each change tells the client about a subject: logged like any other answer.
     log_queries(g.api_client.id, "changes", [
-        LoggedQuery(c.uscc, c.to_status, subject_id=c.subject_id,
+        LoggedQuery(c.uscc, c.to_status, subject_id=c.subject_id, data_version=c.data_version,
                     answer={"sequence": c.id, "from": c.from_status, "kind": c.kind})
-        for c in page], as_of=None, data_version=page[-1].id if page else None, now=now())
+        for c in page], as_of=None, data_version=None, now=now())
     answer = ChangesAnswerSchema().dump({
         "items": [], "next_cursor": page[-1].id if page else args["cursor"],
         "has_more": len(found) > len(page)})

@@ -137,4 +137,5 @@ def change_dict(change: StatusChange) -> dict:
         "to_status": change.to_status,
         "reason": change.reason,
         "summary": change.summary,
+        "data_version": change.data_version,
     }

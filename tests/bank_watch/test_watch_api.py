@@ -109,6 +109,34 @@ def test_the_feed_returns_changes_of_watched_codes_after_the_cursor(bank, sessio
         (watched.uscc, "nothing_on_record", watched.id)]
 
 
+def test_each_change_names_the_data_version_a_check_answered_from(bank, client, make_key,
+                                                                 session):
+    _, check_key = make_key(("check",))
+
+    def checked_version(subject):
+        answer = client.get(f"/api/v1/subjects/{subject.uscc}",
+                            headers={"Authorization": f"Bearer {check_key}"}).get_json()
+        return answer["data_version"]
+
+    watched = make_subject()
+    bank.put("/api/v1/watchlist", json={"codes": [watched.uscc]})
+    decision = publish_for(session, watched)
+    published = checked_version(watched)
+    publish_for(session, make_subject())  # a later change elsewhere: a higher version
+    revoke_decision(decision, kind="行政复议", reason="撤销", actor=ACTOR, now=clock.now(),
+                    today=clock.today())
+    session.commit()
+    revoked = checked_version(watched)
+
+    items = bank.get("/api/v1/changes?cursor=0").get_json()["items"]
+    assert [(c["to_status"], c["data_version"]) for c in items] == [
+        ("disclosed_penalties", published), ("nothing_on_record", revoked)]
+    assert published < revoked
+    logged = session.scalars(select(BankQuery.data_version).where(
+        BankQuery.kind == "changes")).all()
+    assert logged == [published, revoked]  # each logged with what it told the bank
+
+
 def test_the_feed_pages_without_skipping_or_repeating(bank, session):
     subjects = [make_subject() for _ in range(3)]
     bank.put("/api/v1/watchlist", json={"codes": [s.uscc for s in subjects]})
