@@ -31,9 +31,53 @@ def plain(value):
 
 
 def insert_rows(model, params: list[dict]) -> None:
-    """executemany INSERT through Core (no per-row ORM bookkeeping)."""
-    if params:
-        db.session.execute(model.__table__.insert(), params)
+    """Many rows in one go: COPY on PostgreSQL, else a Core executemany INSERT.
+
+    Either way there is no per-row ORM bookkeeping. Tables whose inserts other
+    parts watch through the session (the search outbox, the data changes) always
+    go through session.execute, where those hooks see them.
+    """
+    if not params:
+        return
+    table = model.__table__
+    if db.is_postgresql and len(params) > 1 and table.name not in _WATCHED:
+        _copy_rows(table, params)
+    else:
+        db.session.execute(table.insert(), params)
+
+
+# Inserts noticed by session hooks (search.applier, bank monitoring): never COPYed.
+_WATCHED = frozenset({"search_outbox", "data_changes"})
+
+
+def _copy_rows(table, params: list[dict]) -> None:
+    """COPY the rows, each value bound as the INSERT would bind it (same types, same defaults).
+
+    A batch's 1,000 decisions, revisions or audit events cost PostgreSQL one
+    statement instead of 1,000 executions, and the importer no bind compilation.
+    """
+    connection = db.session.connection()
+    dialect = connection.dialect
+    given = list(params[0])
+    columns = [table.c[name] for name in given]
+    # Columns the rows leave out take their Python-side default, as an INSERT would.
+    defaulted = [(c, c.default) for c in table.c
+                 if c.name not in params[0] and c.default is not None and not c.primary_key]
+    if any(not (d.is_scalar or d.is_callable) for _c, d in defaulted):
+        db.session.execute(table.insert(), params)  # SQL-expression defaults: let Core do it
+        return
+    columns += [c for c, _d in defaulted]
+    processors = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
+    names = ", ".join(dialect.identifier_preparer.quote(c.name) for c in columns)
+    quoted = dialect.identifier_preparer.format_table(table)
+    with connection.connection.driver_connection.cursor() as cursor, \
+            cursor.copy(f"COPY {quoted} ({names}) FROM STDIN") as copy:
+        for row in params:
+            values = [row[name] for name in given]
+            values += [d.arg if d.is_scalar else d.arg(None) for _c, d in defaulted]
+            # None too: a JSON column binds it as JSON null, as the INSERT does.
+            copy.write_row([v if p is None else p(v)
+                            for v, p in zip(values, processors, strict=True)])
 
 
 class Subjects:
