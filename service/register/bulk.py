@@ -31,53 +31,57 @@ def plain(value):
 
 
 def insert_rows(model, params: list[dict]) -> None:
-    """Many rows in one go: COPY on PostgreSQL, else a Core executemany INSERT.
+    """Many rows in one go, with no per-row ORM or Core bookkeeping.
 
-    Either way there is no per-row ORM bookkeeping. Tables whose inserts other
-    parts watch through the session (the search outbox, the data changes) always
-    go through session.execute, where those hooks see them.
+    PostgreSQL: COPY; SQLite: the driver's executemany. Each value is bound as a
+    Core INSERT binds it (same types, same defaults), but without compiling the
+    parameters of every row. Tables whose inserts other parts watch through the
+    session (the search outbox, the data changes) and single rows go through
+    session.execute, where those hooks see them.
     """
     if not params:
         return
     table = model.__table__
-    if db.is_postgresql and len(params) > 1 and table.name not in _WATCHED:
-        _copy_rows(table, params)
-    else:
+    if len(params) == 1 or table.name in _WATCHED or not _bound_rows(table, params):
         db.session.execute(table.insert(), params)
 
 
-# Inserts noticed by session hooks (search.applier, bank monitoring): never COPYed.
+# Inserts noticed by session hooks (search.applier, bank monitoring): always through Core.
 _WATCHED = frozenset({"search_outbox", "data_changes"})
 
 
-def _copy_rows(table, params: list[dict]) -> None:
-    """COPY the rows, each value bound as the INSERT would bind it (same types, same defaults).
-
-    A batch's 1,000 decisions, revisions or audit events cost PostgreSQL one
-    statement instead of 1,000 executions, and the importer no bind compilation.
-    """
+def _bound_rows(table, params: list[dict]) -> bool:
+    """Write the rows straight through the driver; False (nothing written) if Core must."""
     connection = db.session.connection()
     dialect = connection.dialect
     given = list(params[0])
-    columns = [table.c[name] for name in given]
     # Columns the rows leave out take their Python-side default, as an INSERT would.
     defaulted = [(c, c.default) for c in table.c
                  if c.name not in params[0] and c.default is not None and not c.primary_key]
-    if any(not (d.is_scalar or d.is_callable) for _c, d in defaulted):
-        db.session.execute(table.insert(), params)  # SQL-expression defaults: let Core do it
-        return
-    columns += [c for c, _d in defaulted]
+    if dialect.name not in ("postgresql", "sqlite") or any(
+            not (d.is_scalar or d.is_callable) for _c, d in defaulted):
+        return False
+    columns = [table.c[name] for name in given] + [c for c, _d in defaulted]
     processors = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
-    names = ", ".join(dialect.identifier_preparer.quote(c.name) for c in columns)
-    quoted = dialect.identifier_preparer.format_table(table)
-    with connection.connection.driver_connection.cursor() as cursor, \
-            cursor.copy(f"COPY {quoted} ({names}) FROM STDIN") as copy:
-        for row in params:
-            values = [row[name] for name in given]
-            values += [d.arg if d.is_scalar else d.arg(None) for _c, d in defaulted]
-            # None too: a JSON column binds it as JSON null, as the INSERT does.
-            copy.write_row([v if p is None else p(v)
-                            for v, p in zip(values, processors, strict=True)])
+
+    def values(row: dict) -> list:
+        raw = [row[name] for name in given]
+        raw += [d.arg if d.is_scalar else d.arg(None) for _c, d in defaulted]
+        # None too: a JSON column binds it as JSON null, as the INSERT does.
+        return [v if p is None else p(v) for v, p in zip(raw, processors, strict=True)]
+
+    quote = dialect.identifier_preparer.quote
+    names = ", ".join(quote(c.name) for c in columns)
+    target = f"{dialect.identifier_preparer.format_table(table)} ({names})"
+    driver = connection.connection.driver_connection
+    if dialect.name == "postgresql":  # one COPY instead of 1,000 executions
+        with driver.cursor() as cursor, cursor.copy(f"COPY {target} FROM STDIN") as copy:
+            for row in params:
+                copy.write_row(values(row))
+    else:
+        marks = ", ".join("?" * len(columns))
+        driver.executemany(f"INSERT INTO {target} VALUES ({marks})", map(values, params))
+    return True
 
 
 class Subjects:

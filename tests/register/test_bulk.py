@@ -1,5 +1,6 @@
-"""register.bulk.insert_rows: rows COPYed (PostgreSQL, more than one row) are stored exactly as
-rows INSERTed one by one through Core: every column, read back as text, is the same."""
+"""register.bulk.insert_rows: rows it writes through the driver (COPY on PostgreSQL, executemany
+on SQLite) are stored exactly as rows INSERTed one by one through Core: every column, read back
+as text, is the same."""
 
 from __future__ import annotations
 
