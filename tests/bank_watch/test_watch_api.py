@@ -48,7 +48,7 @@ def test_watching_reports_each_code_on_its_own(bank, session):
     assert [i["result"] for i in removed["items"]] == ["removed", "not_watched"]
     assert removed["watching"] == 1
     actions = session.scalars(select(AuditEvent.action).where(
-        AuditEvent.action.like("watch.%"))).all()
+        AuditEvent.action.like("watch.%")).order_by(AuditEvent.id)).all()
     assert actions == ["watch.add", "watch.remove"]
 
 

@@ -72,7 +72,8 @@ def test_lifecycle_writes_revisions_audit_outbox_and_data_version(session):
     assert [r.action for r in revisions(decision)] == ["created", "submitted", "published"]
     assert [r.seq for r in revisions(decision)] == [1, 2, 3]
     actions = db.session.scalars(select(AuditEvent.action).where(
-        AuditEvent.object_id == decision.id, AuditEvent.object_type == "decision")).all()
+        AuditEvent.object_id == decision.id, AuditEvent.object_type == "decision")
+        .order_by(AuditEvent.id)).all()
     assert actions == ["decision.create", "decision.submit", "decision.publish"]
     change = db.session.scalars(select(DataChange).order_by(DataChange.id.desc())).first()
     assert (change.kind, change.object_id) == ("decision.published", decision.id)
