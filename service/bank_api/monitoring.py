@@ -104,8 +104,7 @@ def record_status_changes(subject_ids: Iterable[int], *, as_of: date, now: datet
     if not ids:
         return []
     _lock_sequence()
-    db.session.flush()  # this transaction's own DataChange rows count for the version
-    version = data_version()[0]
+    version = data_version()[0]  # its query autoflushes: this transaction's changes count
     written = []
     for start in range(0, len(ids), BATCH):
         written += _record_batch(ids[start:start + BATCH], as_of=as_of, now=now,
