@@ -78,11 +78,27 @@ def server(backend, tmp_path, redis_url, redis_db):
                 assert process.poll() is None, (tmp_path / "gunicorn.log").read_text()
                 assert time.monotonic() < deadline, "gunicorn did not start"
                 time.sleep(0.1)
+            _wait_for_both_workers(base, access, deadline=time.monotonic() + 30)
             yield base, key, access
         finally:
             process.terminate()
             process.wait(10)
             log.close()
+
+
+def _workers_seen(access: Path, path: str) -> set[str]:
+    return {line.split()[0] for line in access.read_text().splitlines() if f" {path} " in line}
+
+
+def _wait_for_both_workers(base: str, access: Path, deadline: float) -> None:
+    """Until each worker has answered once: the second may still be importing the app
+    when the first answers (seen on a loaded CI machine), and would then take none of
+    the test's requests."""
+    with ThreadPoolExecutor(8) as pool:
+        while len(_workers_seen(access, "/api/v1/openapi.json")) < 2:
+            assert time.monotonic() < deadline, "the second gunicorn worker never answered"
+            list(pool.map(lambda _: _get(f"{base}/api/v1/openapi.json"), range(16)))
+            time.sleep(0.1)  # the access log is written after the answer
 
 
 def _get(url: str, key: str | None = None) -> tuple[int, dict]:
@@ -106,6 +122,5 @@ def test_two_workers_count_one_budget_in_redis(server, redis_db):
     assert {status for status, _ in answers} == {200, 429}
     assert any(b"bank_api" in k for k in redis_db.keys("*"))  # the counter lives in Redis
     time.sleep(0.3)  # the access log is written after the answer
-    workers = {line.split()[0] for line in access.read_text().splitlines()
-               if " /api/v1/me " in line}
+    workers = _workers_seen(access, "/api/v1/me")
     assert len(workers) == 2, "both workers answered (else the test proves nothing)"
