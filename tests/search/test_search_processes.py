@@ -77,6 +77,11 @@ def server(deployment, tmp_path):
             assert process.poll() is None, (tmp_path / "gunicorn.log").read_text()
             assert time.monotonic() < deadline, "gunicorn did not start"
             time.sleep(0.1)
+        with ThreadPoolExecutor(4) as pool:  # until both have answered: one may still be booting
+            while len(_workers(access)) < 2:
+                assert time.monotonic() < deadline + 30, "the second gunicorn worker never answered"
+                list(pool.map(lambda _: _search(base, OLD_QUERY), range(8)))
+                time.sleep(0.1)  # the access log is written after the answer
         yield base, access
     finally:
         process.terminate()
@@ -105,6 +110,7 @@ def _workers(access: Path, start: int = 0) -> set[str]:
 
 def test_workers_keep_answering_while_another_process_imports(server, deployment, tmp_path):
     base, access = server
+    booted = len(access.read_text().splitlines())  # the fixture's warm-up answers come before
     path = tmp_path / "decisions.csv"
     write_import_file(path, clock.today(), NEW_QUERY, IMPORTED)
     answers: list[tuple[str, int, int | None]] = []
@@ -136,7 +142,7 @@ def test_workers_keep_answering_while_another_process_imports(server, deployment
         stop.set()
         for thread in searchers:
             thread.join(15)
-    during = _workers(access)
+    during = _workers(access, booted)
     offset = len(access.read_text().splitlines())
     with ThreadPoolExecutor(4) as pool:  # concurrent, so that both workers take some
         after = list(pool.map(lambda _: _search(base, NEW_QUERY), range(24)))
