@@ -103,6 +103,8 @@ def run_import(path: str, url: str, profile: bool, batch_size: int) -> dict:
     if profiler:
         import pstats
 
+        if os.environ.get("PROFILE_OUT"):  # for pstats/snakeviz: callers, callees
+            profiler.dump_stats(os.environ["PROFILE_OUT"])
         # PROFILE_SORT=tottime PROFILE_N=60 for another view of the same run
         pstats.Stats(profiler, stream=sys.stderr).sort_stats(
             os.environ.get("PROFILE_SORT", "cumulative")).print_stats(
