@@ -32,6 +32,7 @@ def main(argv=None) -> None:
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--path", choices=("subjects", "lookup"), default="subjects")
     parser.add_argument("--top", type=int, default=35)
+    parser.add_argument("--out", type=Path, help="also dump the profile here (for pstats callers)")
     args = parser.parse_args(argv)
     import os
 
@@ -69,6 +70,8 @@ def main(argv=None) -> None:
         profile.enable()
         run(args.requests)
         profile.disable()
+        if args.out:
+            profile.dump_stats(args.out)
         for order in ("cumulative", "tottime"):
             out = io.StringIO()
             pstats.Stats(profile, stream=out).sort_stats(order).print_stats(args.top)
