@@ -214,6 +214,24 @@ def _scored(key: str, core: str, rows) -> dict[int, tuple]:
     return scored
 
 
+def _body(connection, core: str) -> str:
+    """The name without its leading region: 北京市朝阳区星汇 and 北京星汇 → 星汇.
+
+    A region written without its 省/市/区/县 (南京祥远 for 南京市祥远) is recognised when
+    names on file start with it (`region_prefixes`); the longest such region is taken.
+    """
+    body = _REGION.sub("", _REGION.sub("", core, count=1), count=1)
+    if body != core:
+        return body or core
+    bare = [region[:-1] for region in region_prefixes(connection)
+            if len(region) >= 3 and core.startswith(region[:-1])]
+    if bare:
+        longest = max(bare, key=len)
+        if len(core) - len(longest) >= 2:
+            return core[len(longest):]
+    return core
+
+
 def lookup_name(name: str, as_of: date, *, limit: int = 10) -> tuple[str, list[Candidate]]:
     """The normalised name and the subjects with something on record that match it, best first."""
     key = name_key(name)
@@ -229,14 +247,14 @@ def lookup_name(name: str, as_of: date, *, limit: int = 10) -> tuple[str, list[C
         prefix = core[:PREFIX_CHARS]
         more = _scored(key, core, _rows(_BY_PREFIX, connection, low=prefix, high=prefix + _TOP))
         scored.update({k: v for k, v in more.items() if k not in scored})
-    body = _REGION.sub("", _REGION.sub("", core, count=1), count=1) or core
-    if not any(s[1] >= 0.6 for s in scored.values()) and len(body) >= 2:
+    if not any(s[1] >= 0.6 for s in scored.values()) and len(body := _body(connection, core)) >= 2:
         # Most often the region is missing or partial ("星汇箱包" for "北京市星汇箱包",
-        # "五华区…" for "昆明市五华区…"): try the region prefixes names start with.
+        # "五华区…" for "昆明市五华区…", "南京祥远" for "南京市祥远"): try the region
+        # prefixes names start with.
         starts = {core[:PREFIX_CHARS], body[:PREFIX_CHARS]}
         more = _scored(key, core, _with_region(connection, starts))
         scored.update({k: v for k, v in more.items() if k not in scored})
-    if not any(s[1] >= 0.6 for s in scored.values()) and len(body) >= 2:
+        if not any(s[1] >= 0.6 for s in scored.values()):
             escaped = body.replace("/", "//").replace("%", "/%").replace("_", "/_")
             more = _scored(key, core, _rows(_BY_PART, connection, pattern=f"%{escaped}%"))
             scored.update({k: v for k, v in more.items() if k not in scored})

@@ -199,3 +199,36 @@ def test_a_server_worker_reads_the_region_prefixes_at_start(backend, tmp_path):
         finally:
             lookup._region_cache.pop(key, None)
             engine.dispose()
+
+
+@pytest.fixture
+def nanjing(session):
+    """南京市 a region prefix on file, and a penalised 南京市祥远包装制品有限公司."""
+    from service.bank_api import lookup
+
+    for n in range(3):
+        make_subject(f"南京市宏图{n}有限公司")
+    target = make_subject("南京市祥远包装制品有限公司")
+    make_decision(target, decided_on=date(2026, 6, 1))
+    session.commit()
+    lookup._region_cache.clear()
+    return target
+
+
+@pytest.mark.parametrize("name", ["南京祥远包装制品有限公司", "南京祥远包装制品",
+                                  "祥远包装制品有限公司"])
+def test_a_region_written_without_its_mark_still_finds_the_company(api, nanjing, name):
+    """南京祥远… for 南京市祥远…: banks often drop the 市 (a helper found 67 of 75 missed)."""
+    body = _lookup(api, name)
+    assert [c["uscc"] for c in body["candidates"]][:1] == [nanjing.uscc], body
+    assert body["candidates"][0]["match"] == "similar"
+
+
+def test_a_name_merely_starting_like_a_region_is_not_cut(session, nanjing):
+    from service.bank_api.lookup import _body
+
+    connection = session.connection()
+    assert _body(connection, "南京祥远包装制品") == "祥远包装制品"
+    assert _body(connection, "南京市祥远包装制品") == "祥远包装制品"
+    assert _body(connection, "南京") == "南京"  # nothing left after the region: keep it
+    assert _body(connection, "上海祥远") == "上海祥远"  # no 上海市 on file
