@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from sqlalchemy import func, select
 
-from service.accounts.keys import SCOPES, create_api_client
+from service.accounts.keys import RATE_LIMIT, RATE_LIMIT_HINT, SCOPES, create_api_client
 from service.accounts.models import Role, User
 from service.accounts.passwords import hash_password, password_problem
 from service.core.actors import Actor
@@ -75,12 +75,18 @@ def reset_password_command(username: str, password: str) -> None:
     click.echo(f"password of {user.username} reset; they choose a new one at next sign-in")
 
 
+def _rate_limit(_context, _param, value: str | None) -> str | None:
+    if value is not None and not RATE_LIMIT.match(value.strip()):
+        raise click.BadParameter(RATE_LIMIT_HINT)
+    return value.strip() if value is not None else None
+
+
 @accounts_cli.command("create-client")
 @click.argument("name")
 @click.option("--scope", "scopes", multiple=True, type=click.Choice(SCOPES), required=True)
 @click.option("--institution", default=None, help="The bank or system owning the client.")
 @click.option("--authority", help="For 'submit' clients: the authority they submit for.")
-@click.option("--rate-limit", default=None, help='e.g. "600/minute"')
+@click.option("--rate-limit", default=None, callback=_rate_limit, help='e.g. "600/minute"')
 @transactional
 def create_client(name: str, scopes: tuple[str, ...], institution: str | None,
                   authority: str | None, rate_limit: str | None) -> None:

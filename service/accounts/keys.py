@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from datetime import datetime
 
@@ -30,6 +31,10 @@ def _new_key() -> tuple[str, str, str]:
     return prefix, secret, f"{KEY_PREFIX}_{prefix}_{secret}"
 
 
+RATE_LIMIT = re.compile(r"^\d{1,6}/(second|minute|hour|day)$")
+RATE_LIMIT_HINT = "a count per second, minute, hour or day, e.g. 600/minute (格式如 600/minute)"
+
+
 def create_api_client(name: str, scopes: list[str], *, actor: Actor, now: datetime,
                       institution: str | None = None, authority_id: int | None = None,
                       rate_limit: str | None = None) -> tuple[ApiClient, str]:
@@ -37,6 +42,8 @@ def create_api_client(name: str, scopes: list[str], *, actor: Actor, now: dateti
     unknown = set(scopes) - set(SCOPES)
     if unknown:
         raise ValueError(f"unknown scopes {sorted(unknown)}; choose from {list(SCOPES)}")
+    if rate_limit is not None and not RATE_LIMIT.match(rate_limit):
+        raise ValueError(f"rate limit {rate_limit!r}: {RATE_LIMIT_HINT}")
     prefix, secret, key = _new_key()
     client = ApiClient(name=name, institution=institution, key_prefix=prefix,
                        key_hash=_hash(secret), scopes=sorted(set(scopes)),

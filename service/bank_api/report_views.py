@@ -29,7 +29,7 @@ from service.bank_api.schemas import idempotency_key, load_args
 from service.core.actors import Actor
 from service.core.clock import now, today
 from service.core.db import transactional
-from service.core.errors import ApiError
+from service.core.errors import ApiError, json_object
 from service.register.identifiers import check_uscc, clean_code
 
 register()
@@ -47,7 +47,7 @@ def report_answer(report) -> dict:
 @require_client("report", snapshot=True)
 def create_report():
     """Issue a signed credit report (信用报告) on one code; Idempotency-Key makes it repeatable."""
-    args = load_args(ReportRequestSchema(), request.get_json(silent=True) or {})
+    args = load_args(ReportRequestSchema(), json_object())
     problem = check_uscc(args["uscc"])
     if problem is not None:
         raise ApiError(400, f"uscc_{problem.code}",
@@ -108,7 +108,7 @@ def verify_by_signature():
 @transactional
 def verify_by_content():
     """Public: is this report number genuine, and is this content unaltered?"""
-    args = load_args(VerifyRequestSchema(), request.get_json(silent=True) or {})
+    args = load_args(VerifyRequestSchema(), json_object())
     return _verification(args["number"], verify_report(
         args["number"], content=args.get("report"), signature=args.get("signature")))
 

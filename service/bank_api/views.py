@@ -38,7 +38,7 @@ from service.bank_api.schemas import (
     load_args,
 )
 from service.core.clock import now, today
-from service.core.errors import ApiError, problem_response
+from service.core.errors import ApiError, json_object, problem_response
 
 _as_of = AsOfSchema()
 _batch_request = BatchRequestSchema()
@@ -89,7 +89,7 @@ def batch_check():
     """
     key = idempotency_key(request.headers)
     asked = load_args(_as_of, request.args).get("as_of")
-    codes = load_args(_batch_request, request.get_json(silent=True) or {})["codes"]
+    codes = load_args(_batch_request, json_object())["codes"]
     digest = request_digest(asked, codes) if key else None
     earlier = kept_answer(g.api_client.id, key, now()) if key else None
     if earlier is not None:

@@ -44,7 +44,7 @@ from service.bank_api.webhooks import (
 from service.core.actors import Actor
 from service.core.clock import now
 from service.core.db import db
-from service.core.errors import ApiError
+from service.core.errors import ApiError, json_object
 
 SIGNING = ("Standard Webhooks: webhook-signature = v1,<base64 HMAC-SHA256 of "
            "'{webhook-id}.{webhook-timestamp}.{body}' keyed with the base64 part of the secret>; "
@@ -78,7 +78,7 @@ def _watch_change(results, codes: list[str], done: str) -> dict:
 @require_client("monitor")
 def add_to_watchlist():
     """Watch up to 1,000 codes; each is answered on its own (added, already watched, invalid)."""
-    codes = load_args(WatchCodesSchema(), request.get_json(silent=True) or {})["codes"]
+    codes = load_args(WatchCodesSchema(), json_object())["codes"]
     results = add_watches(g.api_client.id, codes, actor=_actor(), now=now())
     return _watch_change(results, codes, "added")
 
@@ -87,7 +87,7 @@ def add_to_watchlist():
 @require_client("monitor")
 def remove_from_watchlist():
     """Stop watching up to 1,000 codes (removed, not watched, invalid)."""
-    codes = load_args(WatchCodesSchema(), request.get_json(silent=True) or {})["codes"]
+    codes = load_args(WatchCodesSchema(), json_object())["codes"]
     results = remove_watches(g.api_client.id, codes, actor=_actor(), now=now())
     return _watch_change(results, codes, "removed")
 
@@ -137,7 +137,7 @@ def _webhook_or_404():
 @require_client("monitor")
 def put_webhook():
     """Set (or replace) the webhook; a new signing secret is returned, only this once."""
-    url = load_args(WebhookRequestSchema(), request.get_json(silent=True) or {})["url"]
+    url = load_args(WebhookRequestSchema(), json_object())["url"]
     try:
         webhook, secret = set_webhook(
             g.api_client.id, url, actor=_actor(), now=now(),

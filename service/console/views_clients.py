@@ -6,13 +6,18 @@ A key is shown once, on the page that answers the create or rotate request
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from service.accounts.keys import SCOPES, create_api_client, revoke_api_client, rotate_api_key
+from service.accounts.keys import (
+    RATE_LIMIT,
+    SCOPES,
+    create_api_client,
+    revoke_api_client,
+    rotate_api_key,
+)
 from service.accounts.models import ApiClient
 from service.audit.models import AuditEvent
 from service.bank_api.models import BankQuery
@@ -29,7 +34,6 @@ add_nav("console.clients", "API 客户端", "client.manage")
 
 SCOPE_LABELS = {"check": "信用查询", "monitor": "监测订阅", "report": "信用报告",
                 "submit": "报送处罚决定"}
-_RATE = re.compile(r"^\d{1,6}/(second|minute|hour|day)$")
 PAGE_SIZE = 100
 
 
@@ -55,7 +59,7 @@ def _check(values: dict) -> dict[str, str]:
         errors["authority_id"] = "报送处罚决定的客户端须指定所属机关"
     if values["authority_id"] and db.session.get(Authority, values["authority_id"]) is None:
         errors["authority_id"] = "机关不存在"
-    if values["rate_limit"] and not _RATE.match(values["rate_limit"]):
+    if values["rate_limit"] and not RATE_LIMIT.match(values["rate_limit"]):
         errors["rate_limit"] = "格式如 600/minute（次数/second、minute、hour 或 day）"
     return errors
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import Flask, jsonify, render_template, request
 from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
@@ -47,6 +49,35 @@ class ApiError(Exception):
         if self.errors:
             body["errors"] = self.errors
         return body
+
+
+_JSON_KINDS = {list: "an array", str: "a string", bool: "true or false", type(None): "null"}
+
+
+def json_object() -> dict:
+    """The request body as a JSON object ({} when there is none), or a 400 problem saying why not.
+
+    Stricter than `request.get_json(silent=True)`, which answers a malformed body as if
+    nothing were sent and lets a deeply nested one escape as a RecursionError (a 500).
+    """
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return {}
+    if not request.is_json:
+        raise ApiError(400, "invalid_body", "the body must be JSON, sent with "
+                       "Content-Type: application/json (请求体须为 JSON)")
+    try:
+        body = json.loads(raw)
+    except RecursionError:
+        raise ApiError(400, "invalid_json", "the body is not accepted: JSON nested too deeply "
+                       "(请求体嵌套层级过深)") from None
+    except ValueError as exc:
+        raise ApiError(400, "invalid_json", f"the body is not valid JSON: {exc} "
+                       "(请求体不是有效的 JSON)") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_body", f"the body must be a JSON object, not "
+                       f"{_JSON_KINDS.get(type(body), 'a number')} (请求体须为 JSON 对象)")
+    return body
 
 
 def problem_response(error: ApiError):

@@ -29,7 +29,7 @@ from service.accounts.models import ApiClient
 from service.core import clock
 from service.core.actors import Actor
 from service.core.db import db, transactional
-from service.core.errors import ApiError
+from service.core.errors import ApiError, json_object
 from service.register.models import Authority, Decision, DecisionRevision
 from service.register.operations import (
     RegisterError,
@@ -149,8 +149,8 @@ def submit_decision():
     now = clock.now()
     today = clock.local_date(now)
     client = _client(now)
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
+    body = json_object()
+    if not body:
         raise ApiError(400, "invalid_body", "send one decision as a JSON object "
                        "(Content-Type: application/json)")
     reason = body.pop("correction_reason", None)
