@@ -131,7 +131,8 @@ _RATE_HEADERS = {
     "Retry-After": "Seconds until the window resets",
 }
 _ERROR_TEXT = {
-    400: "Invalid request: `code` says what, `errors` names each field and its reason",
+    400: ("Invalid request: `code` says what, `errors` names each field and its reason; a "
+          "body that is not JSON or not a JSON object is `invalid_json` / `invalid_body`"),
     401: "Missing, unknown, rotated or revoked API key (code `unauthenticated`)",
     403: "The key lacks the scope this endpoint needs (code `insufficient_scope`)",
     404: "Not found (code `not_found`)",

@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, insert
 
 from service.bank_api.models import QUERY_KINDS, BankQuery
 from service.bank_api.prepared import Prepared, current_connection
-from service.core.db import db
+from service.core.db import db, sqlite_begin
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -68,7 +68,7 @@ def begin_writes():
     # Cheaper than a session commit, which gives the connection back to the pool.
     driver = connection.connection.driver_connection
     driver.execute("COMMIT")
-    driver.execute("BEGIN")
+    driver.execute(sqlite_begin())
     return connection
 
 

@@ -28,7 +28,7 @@ from service.bank_api.reports import (
 from service.bank_api.schemas import idempotency_key, load_args
 from service.core.actors import Actor
 from service.core.clock import now, today
-from service.core.db import transactional
+from service.core.db import takes_write_lock, transactional
 from service.core.errors import ApiError, json_object
 from service.register.identifiers import check_uscc, clean_code
 
@@ -44,6 +44,7 @@ def report_answer(report) -> dict:
 
 
 @bp.post("/reports")
+@takes_write_lock
 @require_client("report", snapshot=True)
 def create_report():
     """Issue a signed credit report (信用报告) on one code; Idempotency-Key makes it repeatable."""

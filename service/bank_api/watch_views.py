@@ -43,7 +43,7 @@ from service.bank_api.webhooks import (
 )
 from service.core.actors import Actor
 from service.core.clock import now
-from service.core.db import db
+from service.core.db import db, takes_write_lock
 from service.core.errors import ApiError, json_object
 
 SIGNING = ("Standard Webhooks: webhook-signature = v1,<base64 HMAC-SHA256 of "
@@ -75,6 +75,7 @@ def _watch_change(results, codes: list[str], done: str) -> dict:
 
 
 @bp.put("/watchlist")
+@takes_write_lock
 @require_client("monitor")
 def add_to_watchlist():
     """Watch up to 1,000 codes; each is answered on its own (added, already watched, invalid)."""
@@ -84,6 +85,7 @@ def add_to_watchlist():
 
 
 @bp.delete("/watchlist")
+@takes_write_lock
 @require_client("monitor")
 def remove_from_watchlist():
     """Stop watching up to 1,000 codes (removed, not watched, invalid)."""
@@ -134,6 +136,7 @@ def _webhook_or_404():
 
 
 @bp.put("/webhook")
+@takes_write_lock
 @require_client("monitor")
 def put_webhook():
     """Set (or replace) the webhook; a new signing secret is returned, only this once."""
@@ -162,6 +165,7 @@ def show_webhook():
 
 
 @bp.delete("/webhook")
+@takes_write_lock
 @require_client("monitor")
 def remove_webhook():
     """Stop sending; pending messages are dropped. The feed keeps every change."""
@@ -179,6 +183,7 @@ def _delivery_fields(d) -> dict:
 
 
 @bp.post("/webhook/deliveries/<delivery_id>/retry")
+@takes_write_lock
 @require_client("monitor")
 def retry_delivery(delivery_id: str):
     """Send a failed message again now (a new round of attempts with backoff)."""

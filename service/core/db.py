@@ -110,12 +110,29 @@ def _sqlite_begin(conn) -> None:
     turn instead. The bank API ends its reads and writes separately
     (bank_api.querylog.begin_writes), so its long reads never hold the lock.
     """
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if _request_writes() else "BEGIN")
+    conn.exec_driver_sql(sqlite_begin())
+
+
+def sqlite_begin() -> str:
+    """The statement that starts this request's SQLite transactions."""
+    return "BEGIN IMMEDIATE" if _request_writes() else "BEGIN"
 
 
 def _request_writes() -> bool:
-    return (has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
-            and request.blueprint != "bank_api")
+    if not has_request_context() or request.method in ("GET", "HEAD", "OPTIONS"):
+        return False
+    if request.blueprint != "bank_api":
+        return True
+    view = current_app.view_functions.get(request.endpoint)
+    return getattr(view, "takes_write_lock", False)
+
+
+def takes_write_lock(view):
+    """Mark a bank API view that writes more than its query log (a report, a watch list, a
+    webhook): on SQLite its transaction takes the write lock at BEGIN, as other posts do.
+    Put it right under the route decorator."""
+    view.takes_write_lock = True
+    return view
 
 
 def _sqlite_on_connect(dbapi_connection, _record) -> None:
