@@ -37,6 +37,7 @@ from sqlalchemy.exc import OperationalError
 
 from service.accounts.keys import authenticate_key
 from service.accounts.models import ApiClient
+from service.bank_api.querylog import REQUEST_ID
 from service.core.clock import now
 from service.core.config import ConfigError
 from service.core.db import db, transactional
@@ -324,7 +325,10 @@ def start_timer() -> None:
 
 def add_standard_headers(response):
     """IETF RateLimit-* headers (draft-ietf-httpapi-ratelimit-headers) beside X-RateLimit-*,
-    and Server-Timing (the time spent in the app, for the bank's own monitoring)."""
+    and Server-Timing (the time spent in the app, for the bank's own monitoring); X-Request-Id
+    where the request was logged: the id its query-log rows carry (查询日志编号)."""
+    if (logged := request.environ.get(REQUEST_ID)) is not None:
+        response.headers["X-Request-Id"] = logged
     if "bank_started" in g:
         spent = (time.perf_counter() - g.bank_started) * 1000
         response.headers["Server-Timing"] = f"app;dur={spent:.1f}"

@@ -129,6 +129,8 @@ _RATE_HEADERS = {
     "X-RateLimit-Remaining": "Same as RateLimit-Remaining",
     "X-RateLimit-Reset": "Unix time at which the window resets",
     "Retry-After": "Seconds until the window resets",
+    "X-Request-Id": "Where the request was logged: the id its query-log rows carry; quote it "
+                    "when asking about an answer",
 }
 _ERROR_TEXT = {
     400: ("Invalid request: `code` says what, `errors` names each field and its reason; a "
@@ -205,8 +207,10 @@ def build_document(app: Flask) -> dict:
                                                      "name": "X-API-Key"})
     for name, text in _RATE_HEADERS.items():
         kind = ({"type": "string", "pattern": r"^\d+;w=\d+$"} if name == "RateLimit-Policy"
+                else {"type": "string", "pattern": "^[0-9a-f]{32}$"} if name == "X-Request-Id"
                 else {"type": "integer", "minimum": 0})
-        spec.components.header(name, {"description": text, "required": True, "schema": kind})
+        spec.components.header(name, {"description": text, "schema": kind,
+                                      "required": name != "X-Request-Id"})
     spec.components.schema("Problem", schema=ProblemSchema)
     paths: dict[str, dict] = {}
     for op in OPERATIONS:

@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask import g
+from flask import g, request
 from sqlalchemy import bindparam, insert
 
 from service.bank_api.models import QUERY_KINDS, BankQuery
@@ -41,11 +41,15 @@ class LoggedQuery:
     data_version: int | None = None  # this item's own, where items differ (the changes feed)
 
 
+REQUEST_ID = "bank_api.request_id"
+
+
 def request_id() -> str:
     """One id per HTTP request (groups the items of a batch); also sent as X-Request-Id."""
-    if "bank_request_id" not in g:
-        g.bank_request_id = uuid.uuid4().hex
-    return g.bank_request_id
+    environ = request.environ  # not `g`: an app context can outlive one request (tests)
+    if REQUEST_ID not in environ:
+        environ[REQUEST_ID] = uuid.uuid4().hex
+    return environ[REQUEST_ID]
 
 
 def begin_writes():

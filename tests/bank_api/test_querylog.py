@@ -59,3 +59,13 @@ def test_control_characters_are_escaped_in_the_log(api, session):
     logged = session.scalars(select(BankQuery.query).where(BankQuery.kind == "batch_item")
                              .order_by(BankQuery.id)).all()
     assert logged == ["9111\\x00010", "x\\x09y"]
+
+
+def test_the_answer_names_the_request_id_its_log_rows_carry(api, session):
+    first = api.post("/api/v1/checks/batch", json={"codes": ["91110000", "x"]})
+    second = api.get("/api/v1/subjects/91110000")
+    ids = [first.headers["X-Request-Id"], second.headers["X-Request-Id"]]
+    assert ids[0] != ids[1]
+    for request_id, count in zip(ids, (2, 1), strict=True):
+        rows = session.scalars(select(BankQuery).where(BankQuery.request_id == request_id)).all()
+        assert len(rows) == count
