@@ -29,7 +29,7 @@ from service.bank_api.schemas import idempotency_key, load_args
 from service.core.actors import Actor
 from service.core.clock import now, today
 from service.core.db import takes_write_lock, transactional
-from service.core.errors import ApiError, json_object
+from service.core.errors import ApiError, json_object, problem_response
 from service.register.identifiers import check_uscc, clean_code
 
 register()
@@ -49,17 +49,20 @@ def report_answer(report) -> dict:
 def create_report():
     """Issue a signed credit report (信用报告) on one code; Idempotency-Key makes it repeatable."""
     args = load_args(ReportRequestSchema(), json_object())
+    client, as_of = g.api_client, args.get("as_of") or today()
     problem = check_uscc(args["uscc"])
     if problem is not None:
-        raise ApiError(400, f"uscc_{problem.code}",
-                       f"invalid 统一社会信用代码: {problem.message}",
-                       errors={"uscc": [problem.message]})
+        # Returned, not raised: the log row of a refused code is committed too.
+        log_queries(client.id, "report", [LoggedQuery(args["uscc"], f"uscc_{problem.code}")],
+                    as_of=as_of, data_version=None, now=now())
+        return problem_response(ApiError(400, f"uscc_{problem.code}",
+                                         f"invalid 统一社会信用代码: {problem.message}",
+                                         errors={"uscc": [problem.message]}))
     key = idempotency_key(request.headers)
-    client = g.api_client
     try:
         report, created = issue_report(
             client.id, client.institution or client.name, clean_code(args["uscc"]),
-            as_of=args.get("as_of") or today(), actor=Actor("client", client.id, client.name),
+            as_of=as_of, actor=Actor("client", client.id, client.name),
             now=now(), idempotency_key=key)
     except IdempotencyConflict as exc:
         raise ApiError(422, "idempotency_key_reused", str(exc)) from exc
@@ -80,8 +83,18 @@ def create_report():
 def get_report(number: str):
     """A report this client was issued, as it was issued."""
     report = find_report(number)
-    if report is None or report.client_id != g.api_client.id:
-        raise ApiError(404, "report_not_found", "this client was issued no report by that number")
+    client_id = g.api_client.id
+    if report is None or report.client_id != client_id:
+        # Logged too (the number as asked), and returned so that the row is committed.
+        log_queries(client_id, "report", [LoggedQuery(number, "report_not_found")],
+                    as_of=None, data_version=None, now=now())
+        return problem_response(ApiError(404, "report_not_found",
+                                         "this client was issued no report by that number"))
+    content = report_document(report)["report"]
+    log_queries(client_id, "report", [LoggedQuery(
+        report.uscc, content["status"], subject_id=report.subject_id,
+        answer={"report_number": report.number, "fetched": True})],
+        as_of=report.as_of, data_version=report.data_version, now=now())
     return report_answer(report)
 
 

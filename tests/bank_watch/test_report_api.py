@@ -162,3 +162,31 @@ def test_the_verify_page_checks_pasted_content_and_signatures(bank):
     assert 'data-result="not_found"' in unknown.get_data(as_text=True)
     broken = post_form(bank, "/reports/verify", {"number": number, "content": "{oops"})
     assert "不是有效的 JSON" in broken.get_data(as_text=True)
+
+
+def _report_log(session) -> list[tuple]:
+    return [(q.query, q.status, (q.answer or {}).get("fetched")) for q in session.scalars(
+        select(BankQuery).where(BankQuery.kind == "report").order_by(BankQuery.id))]
+
+
+def test_a_refused_report_request_is_logged_with_its_reason(bank, session):
+    bad = issue(bank, "91110105MA1213619")
+    assert bad.status_code == 400
+    assert bad.mimetype == "application/problem+json"
+    assert bad.get_json()["errors"] == {"uscc": [bad.get_json()["detail"].split(": ", 1)[1]]}
+    assert _report_log(session) == [("91110105MA1213619", "uscc_bad_length", None)]
+
+
+def test_fetching_a_report_is_logged_found_or_not(bank, client, make_key, session):
+    subject = make_subject()
+    make_decision(subject, decided_on=date(2026, 3, 1))
+    session.commit()
+    number = issue(bank, subject.uscc).get_json()["number"]
+    assert bank.get(f"/api/v1/reports/{number}").status_code == 200
+    _, key = make_key(("report",), name="建设银行")
+    other = client.get(f"/api/v1/reports/{number}", headers={"Authorization": f"Bearer {key}"})
+    assert other.status_code == 404
+    assert other.get_json()["code"] == "report_not_found"
+    assert _report_log(session) == [(subject.uscc, "disclosed_penalties", None),
+                                    (subject.uscc, "disclosed_penalties", True),
+                                    (number, "report_not_found", None)]
