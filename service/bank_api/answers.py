@@ -23,6 +23,11 @@ from service.register.models import Subject
 
 _YUAN_PER_WAN = Decimal(10000)
 _CENT = Decimal("0.01")
+
+
+def yuan(wan: Decimal) -> str:
+    """An amount in 万元 (as decisions state fines) in 元 with two decimals, exact."""
+    return format((wan * _YUAN_PER_WAN).quantize(_CENT), "f")
 _NOT_TEXT = CodeError("not_text", "a USCC must be a string")
 KEEP_ANSWERS = timedelta(hours=24)  # how long a batch answer is replayed for its Idempotency-Key
 _PURGE_EACH_TIME = 10  # expired answers dropped per answer kept: the table holds about a day
@@ -122,8 +127,7 @@ def status_fields(found: CodedStatus | None) -> dict:
         "penalties": {
             "count": penalties.count if penalties else 0,
             "latest_decided_on": penalties.latest_decided_on if penalties else None,
-            "total_fine_cny": format(((penalties.total_fine if penalties else Decimal(0))
-                                      * _YUAN_PER_WAN).quantize(_CENT), "f"),
+            "total_fine_cny": yuan(penalties.total_fine if penalties else Decimal(0)),
             "violation_types": list(penalties.violation_types) if penalties else [],
         },
     }

@@ -156,7 +156,10 @@ class ChangeEntrySchema(Schema):
 class ChangePenaltiesSchema(Schema):
     count = fields.Integer(required=True)
     latest_decided_on = _date(allow_none=True)
-    total_fine = fields.String(required=True, metadata={"description": "万元, exact"})
+    total_fine = fields.String(required=True, metadata={
+        "description": "万元 (ten thousand yuan), exact, as decisions state fines"})
+    total_fine_cny = fields.String(required=True, metadata={
+        "description": "The same in 元, two decimals, as status answers give it"})
     violation_types = fields.List(fields.String(), required=True)
 
 

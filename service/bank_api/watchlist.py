@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import and_, delete, func, select
 
 from service.audit.operations import log_event
+from service.bank_api.answers import yuan
 from service.bank_api.watch_models import StatusChange, Watch
 from service.core.actors import Actor
 from service.core.db import db
@@ -125,6 +127,15 @@ def changes_since(client_id: int, cursor: int, limit: int = 100) -> list[StatusC
         .order_by(StatusChange.id).limit(limit)))
 
 
+def _with_yuan(summary: dict | None) -> dict | None:
+    """The stored summary, its fines also in 元 (`total_fine_cny`, as status answers give them)."""
+    penalties = (summary or {}).get("penalties")
+    if not penalties or "total_fine" not in penalties:
+        return summary
+    return {**summary, "penalties": {**penalties,
+                                     "total_fine_cny": yuan(Decimal(penalties["total_fine"]))}}
+
+
 def change_dict(change: StatusChange) -> dict:
     """A change as the feed and webhooks send it."""
     return {
@@ -136,6 +147,6 @@ def change_dict(change: StatusChange) -> dict:
         "from_status": change.from_status,
         "to_status": change.to_status,
         "reason": change.reason,
-        "summary": change.summary,
+        "summary": _with_yuan(change.summary),
         "data_version": change.data_version,
     }

@@ -1,6 +1,8 @@
+
 """The watch list, changes feed, webhook and deliveries endpoints, through the test client."""
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -87,6 +89,10 @@ def test_the_feed_returns_changes_of_watched_codes_after_the_cursor(bank, sessio
     page = bank.get("/api/v1/changes?cursor=0").get_json()
     [change] = page["items"]
     assert ChangeSchema().validate(change) == {}  # rendered without the schema: still matches
+    fines = change["summary"]["penalties"]
+    report = bank.post("/api/v1/reports", json={"uscc": watched.uscc}).get_json()["report"]
+    assert fines["total_fine_cny"] == report["penalties"]["total_fine_cny"]  # the same unit
+    assert Decimal(fines["total_fine_cny"]) == Decimal(fines["total_fine"]) * 10000 > 0
     assert (change["uscc"], change["from_status"], change["to_status"]) == (
         watched.uscc, "nothing_on_record", "disclosed_penalties")
     assert page["next_cursor"] == change["sequence"]
