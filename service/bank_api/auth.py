@@ -221,8 +221,8 @@ def one_snapshot() -> None:
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
-def require_client(scope: str, *, snapshot: bool = False):
-    """Guard a view: a valid key, within its rate limit, holding `scope`.
+def require_client(scope: str | None, *, snapshot: bool = False):
+    """Guard a view: a valid key, within its rate limit, holding `scope` (None: any key).
 
     The limit is counted before the scope is checked, so even a 403 carries
     the rate-limit headers and uses up the budget. The view runs inside one
@@ -233,7 +233,7 @@ def require_client(scope: str, *, snapshot: bool = False):
     def decorator(view):
         @functools.wraps(view)
         def scoped(*args, **kwargs):
-            if scope not in g.api_client.scopes:
+            if scope is not None and scope not in g.api_client.scopes:
                 raise ApiError(403, "insufficient_scope",
                                f"this API key lacks the '{scope}' scope; ask the service "
                                "operator to grant it", headers={

@@ -43,7 +43,7 @@ class ApiOperation:
 
     endpoint: str
     method: str
-    scope: str
+    scope: str | None  # None: any valid key
     summary: str
     answer: type | None = None  # the 200 answer's dump schema
     description: str = ""
@@ -116,7 +116,7 @@ OPERATIONS: list[ApiOperation] = [
             "and the reason. Only subjects with something on record are returned; natural "
             "persons are never returned."),
         error_codes={400: "as_of_in_future, invalid_request"}),
-    ApiOperation("bank_api.whoami", "get", "check", "The calling client (当前客户端)",
+    ApiOperation("bank_api.whoami", "get", None, "The calling client (当前客户端), any key",
                  WhoamiSchema, tags=("access",)),
 ]
 
@@ -180,13 +180,14 @@ def _operation(op: ApiOperation) -> dict:
     if op.answer is not None:
         success["content"] = {op.answer_content_type: {"schema": op.answer}}
     doc["responses"] = {str(op.answer_status): success}
-    statuses = (*op.errors, 429) if op.public else (*op.errors, 401, 403, 429)
+    statuses = ((*op.errors, 429) if op.public else (*op.errors, 401, 429) if op.scope is None
+                else (*op.errors, 401, 403, 429))
     if op.body is not None:
         statuses += (413,)
     for status in sorted(set(statuses)):
         doc["responses"][str(status)] = _problem(status, op.error_codes.get(status))
     doc["security"] = [] if op.public else [{"bearerKey": []}, {"apiKeyHeader": []}]
-    if not op.public:
+    if not op.public and op.scope is not None:
         doc["x-required-scope"] = op.scope
     return doc
 

@@ -54,9 +54,9 @@ def _log(kind: str, items: list[LoggedQuery], as_of, version: Version) -> None:
 
 
 @bp.get("/me")
-@require_client("check")
+@require_client(None)
 def whoami():
-    """The calling client: name, scopes and rate limit."""
+    """The calling client: name, scopes and rate limit (any key may ask, whatever its scopes)."""
     client = g.api_client
     return _whoami.dump({
         "id": client.id, "name": client.name, "institution": client.institution,

@@ -40,7 +40,7 @@ def test_bearer_and_x_api_key_both_authenticate(client, make_key):
 
 def test_missing_scope_is_403_with_stable_code_and_limit_headers(client, make_key):
     _, key = make_key(("monitor",))
-    response = client.get("/api/v1/me", headers={"X-API-Key": key})
+    response = client.get("/api/v1/subjects/91110105MA1213619N", headers={"X-API-Key": key})
     assert response.status_code == 403
     assert response.mimetype == "application/problem+json"
     assert response.get_json()["code"] == "insufficient_scope"
@@ -128,3 +128,13 @@ def test_bad_bank_settings_stop_the_start(tmp_path, setting, value, says):
     with pytest.raises(ConfigError, match=says):
         create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}",
                     "INSTANCE_DIR": str(tmp_path), "SECRET_KEY": "x" * 20, setting: value})
+
+
+def test_any_key_may_ask_who_it_is(client, make_key):
+    """A monitor-only key is told who it is, not refused for lacking 'check'."""
+    api_client, key = make_key(scopes=("monitor",))
+    response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code == 200
+    assert (response.get_json()["id"], response.get_json()["scopes"]) == (api_client.id,
+                                                                          ["monitor"])
+    assert client.get("/api/v1/me").status_code == 401
