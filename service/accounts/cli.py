@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from sqlalchemy import func, select
 
-from service.accounts.keys import RATE_LIMIT, RATE_LIMIT_HINT, SCOPES, create_api_client
+from service.accounts.keys import RATE_LIMIT_HINT, SCOPES, create_api_client, valid_rate_limit
 from service.accounts.models import Role, User
 from service.accounts.passwords import hash_password, password_problem
 from service.core.actors import Actor
@@ -76,7 +76,7 @@ def reset_password_command(username: str, password: str) -> None:
 
 
 def _rate_limit(_context, _param, value: str | None) -> str | None:
-    if value is not None and not RATE_LIMIT.match(value.strip()):
+    if value is not None and not valid_rate_limit(value.strip()):
         raise click.BadParameter(RATE_LIMIT_HINT)
     return value.strip() if value is not None else None
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 import secrets
 from datetime import datetime
 
+from limits import parse as parse_limit
 from sqlalchemy import select
 
 from service.accounts.models import ApiClient
@@ -31,8 +31,17 @@ def _new_key() -> tuple[str, str, str]:
     return prefix, secret, f"{KEY_PREFIX}_{prefix}_{secret}"
 
 
-RATE_LIMIT = re.compile(r"^\d{1,6}/(second|minute|hour|day)$")
 RATE_LIMIT_HINT = "a count per second, minute, hour or day, e.g. 600/minute (格式如 600/minute)"
+
+
+def valid_rate_limit(text: str) -> bool:
+    """One positive limit the bank API can count by (as the `limits` library parses it)."""
+    if any(mark in text for mark in ";,|"):  # several limits: the API counts only the first
+        return False
+    try:
+        return parse_limit(text).amount > 0
+    except ValueError:
+        return False
 
 
 def create_api_client(name: str, scopes: list[str], *, actor: Actor, now: datetime,
@@ -42,7 +51,7 @@ def create_api_client(name: str, scopes: list[str], *, actor: Actor, now: dateti
     unknown = set(scopes) - set(SCOPES)
     if unknown:
         raise ValueError(f"unknown scopes {sorted(unknown)}; choose from {list(SCOPES)}")
-    if rate_limit is not None and not RATE_LIMIT.match(rate_limit):
+    if rate_limit is not None and not valid_rate_limit(rate_limit):
         raise ValueError(f"rate limit {rate_limit!r}: {RATE_LIMIT_HINT}")
     prefix, secret, key = _new_key()
     client = ApiClient(name=name, institution=institution, key_prefix=prefix,

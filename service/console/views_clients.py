@@ -12,11 +12,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from service.accounts.keys import (
-    RATE_LIMIT,
     SCOPES,
     create_api_client,
     revoke_api_client,
     rotate_api_key,
+    valid_rate_limit,
 )
 from service.accounts.models import ApiClient
 from service.audit.models import AuditEvent
@@ -59,7 +59,7 @@ def _check(values: dict) -> dict[str, str]:
         errors["authority_id"] = "报送处罚决定的客户端须指定所属机关"
     if values["authority_id"] and db.session.get(Authority, values["authority_id"]) is None:
         errors["authority_id"] = "机关不存在"
-    if values["rate_limit"] and not RATE_LIMIT.match(values["rate_limit"]):
+    if values["rate_limit"] and not valid_rate_limit(values["rate_limit"]):
         errors["rate_limit"] = "格式如 600/minute（次数/second、minute、hour 或 day）"
     return errors
 

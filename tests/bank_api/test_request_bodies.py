@@ -96,7 +96,7 @@ def _clients() -> int:
     return db.session.scalar(select(func.count()).select_from(ApiClient))
 
 
-@pytest.mark.parametrize("limit", ["abc", "10/fortnight", "600 per minute", "/minute"])
+@pytest.mark.parametrize("limit", ["abc", "10/fortnight", "0/minute", "/minute", "1/second;2/hour"])
 def test_a_malformed_rate_limit_is_refused_before_a_client_is_made(app, session, limit):
     before = _clients()
     result = app.test_cli_runner().invoke(args=[
@@ -110,8 +110,9 @@ def test_a_malformed_rate_limit_is_refused_before_a_client_is_made(app, session,
     assert _clients() == before
 
 
-def test_a_well_formed_rate_limit_makes_a_client(app, session):
+@pytest.mark.parametrize("limit", ["600/minute", "100000000/minute", "10 per hour"])
+def test_a_well_formed_rate_limit_makes_a_client(app, session, limit):
     result = app.test_cli_runner().invoke(args=[
-        "accounts", "create-client", "某银行", "--scope", "check", "--rate-limit", "600/minute"])
+        "accounts", "create-client", "某银行", "--scope", "check", "--rate-limit", limit])
     assert result.exit_code == 0, result.output
     assert "API key" in result.output
