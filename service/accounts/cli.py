@@ -76,9 +76,11 @@ def reset_password_command(username: str, password: str) -> None:
 
 
 def _rate_limit(_context, _param, value: str | None) -> str | None:
-    if value is not None and not valid_rate_limit(value.strip()):
+    if value is None:
+        return None
+    if not valid_rate_limit(value := value.strip()):
         raise click.BadParameter(RATE_LIMIT_HINT)
-    return value.strip() if value is not None else None
+    return value
 
 
 @accounts_cli.command("create-client")

@@ -23,14 +23,15 @@ from service.register.models import Subject
 
 _YUAN_PER_WAN = Decimal(10000)
 _CENT = Decimal("0.01")
+_NOT_TEXT = CodeError("not_text", "a USCC must be a string")
+KEEP_ANSWERS = timedelta(hours=24)  # how long a batch answer is replayed for its Idempotency-Key
+_PURGE_EACH_TIME = 10  # expired answers dropped per answer kept: the table holds about a day
 
 
 def yuan(wan: Decimal) -> str:
     """An amount in 万元 (as decisions state fines) in 元 with two decimals, exact."""
     return format((wan * _YUAN_PER_WAN).quantize(_CENT), "f")
-_NOT_TEXT = CodeError("not_text", "a USCC must be a string")
-KEEP_ANSWERS = timedelta(hours=24)  # how long a batch answer is replayed for its Idempotency-Key
-_PURGE_EACH_TIME = 10  # expired answers dropped per answer kept: the table holds about a day
+
 
 
 @dataclass(frozen=True)

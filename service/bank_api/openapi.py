@@ -180,8 +180,9 @@ def _operation(op: ApiOperation) -> dict:
     if op.answer is not None:
         success["content"] = {op.answer_content_type: {"schema": op.answer}}
     doc["responses"] = {str(op.answer_status): success}
-    statuses = ((*op.errors, 429) if op.public else (*op.errors, 401, 429) if op.scope is None
-                else (*op.errors, 401, 403, 429))
+    statuses = (*op.errors, 429)
+    if not op.public:
+        statuses += (401,) if op.scope is None else (401, 403)
     if op.body is not None:
         statuses += (413,)
     for status in sorted(set(statuses)):

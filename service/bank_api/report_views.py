@@ -43,6 +43,17 @@ def report_answer(report) -> dict:
         **report_document(report)})
 
 
+def _log(client_id: int, item: LoggedQuery, *, as_of=None, data_version=None) -> None:
+    log_queries(client_id, "report", [item], as_of=as_of, data_version=data_version, now=now())
+
+
+def _log_report(client_id: int, report, status: str, answer: dict) -> None:
+    """The log row of a report answered: issued, replayed or fetched."""
+    _log(client_id, LoggedQuery(report.uscc, status, subject_id=report.subject_id,
+                                answer=answer),
+         as_of=report.as_of, data_version=report.data_version)
+
+
 @bp.post("/reports")
 @takes_write_lock
 @require_client("report", snapshot=True)
@@ -53,8 +64,7 @@ def create_report():
     problem = check_uscc(args["uscc"])
     if problem is not None:
         # Returned, not raised: the log row of a refused code is committed too.
-        log_queries(client.id, "report", [LoggedQuery(args["uscc"], f"uscc_{problem.code}")],
-                    as_of=as_of, data_version=None, now=now())
+        _log(client.id, LoggedQuery(args["uscc"], f"uscc_{problem.code}"), as_of=as_of)
         return problem_response(ApiError(400, f"uscc_{problem.code}",
                                          f"invalid 统一社会信用代码: {problem.message}",
                                          errors={"uscc": [problem.message]}))
@@ -68,12 +78,10 @@ def create_report():
         raise ApiError(422, "idempotency_key_reused", str(exc)) from exc
     # A replay is a query too: logged again, saying which report it repeated.
     content = report_document(report)["report"]
-    log_queries(client.id, "report", [LoggedQuery(
-        report.uscc, content["status"], subject_id=report.subject_id,
-        answer={"report_number": report.number, "black": len(content["blacklist"]),
-                "red": len(content["red_list"]), "penalties": content["penalties"]["count"],
-                **({} if created else {"replayed": True})})],
-        as_of=report.as_of, data_version=report.data_version, now=now())
+    _log_report(client.id, report, content["status"], {
+        "report_number": report.number, "black": len(content["blacklist"]),
+        "red": len(content["red_list"]), "penalties": content["penalties"]["count"],
+        **({} if created else {"replayed": True})})
     # A replay answers exactly as the first time (status included), and says it is one.
     return report_answer(report), 201, ({} if created else {"Idempotent-Replayed": "true"})
 
@@ -86,16 +94,13 @@ def get_report(number: str):
     client_id = g.api_client.id
     if report is None or report.client_id != client_id:
         # Logged too (the number as asked), and returned so that the row is committed.
-        log_queries(client_id, "report", [LoggedQuery(number, "report_not_found")],
-                    as_of=None, data_version=None, now=now())
+        _log(client_id, LoggedQuery(number, "report_not_found"))
         return problem_response(ApiError(404, "report_not_found",
                                          "this client was issued no report by that number"))
-    content = report_document(report)["report"]
-    log_queries(client_id, "report", [LoggedQuery(
-        report.uscc, content["status"], subject_id=report.subject_id,
-        answer={"report_number": report.number, "fetched": True})],
-        as_of=report.as_of, data_version=report.data_version, now=now())
-    return report_answer(report)
+    answer = report_answer(report)
+    _log_report(client_id, report, answer["report"]["status"],
+                {"report_number": report.number, "fetched": True})
+    return answer
 
 
 def _verification(number: str, result) -> dict:

@@ -101,18 +101,22 @@ def test_name_helpers():
     assert 0 < similarity("北京星辰贸易", "星辰贸易") < 1
 
 
-@pytest.fixture
-def beijing(session):
-    """Three names that make 北京市 a region prefix, and a penalised 北京市星汇箱包有限公司."""
+def _region_on_file(session, region: str, name: str):
+    """Three names that make `region` a region prefix, and a penalised `name`."""
     from service.bank_api import lookup
 
     for n in range(3):
-        make_subject(f"北京市宏图{n}有限公司")
-    target = make_subject("北京市星汇箱包有限公司")
+        make_subject(f"{region}宏图{n}有限公司")
+    target = make_subject(name)
     make_decision(target, decided_on=date(2026, 6, 1))
     session.commit()
     lookup._region_cache.clear()
     return target
+
+
+@pytest.fixture
+def beijing(session):
+    return _region_on_file(session, "北京市", "北京市星汇箱包有限公司")
 
 
 def test_a_name_without_its_region_is_found_by_region_prefixes(api, session, beijing):
@@ -203,16 +207,7 @@ def test_a_server_worker_reads_the_region_prefixes_at_start(backend, tmp_path):
 
 @pytest.fixture
 def nanjing(session):
-    """南京市 a region prefix on file, and a penalised 南京市祥远包装制品有限公司."""
-    from service.bank_api import lookup
-
-    for n in range(3):
-        make_subject(f"南京市宏图{n}有限公司")
-    target = make_subject("南京市祥远包装制品有限公司")
-    make_decision(target, decided_on=date(2026, 6, 1))
-    session.commit()
-    lookup._region_cache.clear()
-    return target
+    return _region_on_file(session, "南京市", "南京市祥远包装制品有限公司")
 
 
 @pytest.mark.parametrize("name", ["南京祥远包装制品有限公司", "南京祥远包装制品",
