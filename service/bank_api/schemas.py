@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import ClassVar
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates
 
@@ -23,13 +24,29 @@ BATCH_ITEM_ERRORS = (*USCC_ERRORS, "uscc_not_text")
 
 # --- requests --------------------------------------------------------------------------------
 
+class IsoDate(fields.Date):
+    """A date written exactly YYYY-MM-DD: Python 3.11's fromisoformat, which fields.Date uses,
+    also takes 20260630 and 2026-W27-2, which a bank's system should not come to rely on."""
+
+    default_error_messages: ClassVar[dict] = {
+        "invalid": "Not a valid date: write it as YYYY-MM-DD."}
+
+    def _deserialize(self, value, attr, data, **kwargs) -> date:
+        if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 class AsOfSchema(Schema):
     """`as_of`: answer as the records stood at the end of that day (default: today)."""
 
     class Meta:
         unknown = EXCLUDE
 
-    as_of = fields.Date(metadata={
+    as_of = IsoDate(metadata={
         "description": "Answer as the records stood on this day (YYYY-MM-DD, Asia/Shanghai); "
                        "default today. Not in the future.",
         "example": "2026-06-30"})

@@ -74,7 +74,8 @@ def subject_status(code: str):
     if answer.error is not None:
         # Returned, not raised: the log row of a refused code is committed too.
         return problem_response(ApiError(400, error_code(answer.error),
-                                         f"invalid 统一社会信用代码: {answer.error.message}"))
+                                         f"invalid 统一社会信用代码: {answer.error.message}",
+                                         errors={"uscc": [answer.error.message]}))
     # `plain` renders it exactly as StatusAnswerSchema would (a test holds the two equal).
     return plain(status_answer(answer, version, as_of))
 

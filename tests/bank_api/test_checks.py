@@ -104,6 +104,9 @@ def test_invalid_code_is_400_saying_what_is_wrong(api, session, code, expected):
     assert response.mimetype == "application/problem+json"
     assert response.get_json()["code"] == expected
     assert "统一社会信用代码" in response.get_json()["detail"]
+    # The field and the reason, as POST /reports names them.
+    [reason] = response.get_json()["errors"]["uscc"]
+    assert reason in response.get_json()["detail"]
     logged = session.scalars(select(BankQuery).where(BankQuery.query == code)).one()
     assert logged.status == expected
 
@@ -147,6 +150,9 @@ def test_as_of_never_brings_back_a_revoked_decision(api, session):
     ((today() + timedelta(days=1)).isoformat(), "as_of_in_future"),
     ("2026-13-01", "invalid_request"),
     ("yesterday", "invalid_request"),
+    ("20260301", "invalid_request"),  # fromisoformat's compact form: not the documented one
+    ("2026-W09-1", "invalid_request"),
+    ("2026-3-1", "invalid_request"),
 ])
 def test_bad_as_of_is_400_naming_the_field(api, as_of, code):
     response = api.get(f"/api/v1/subjects/{GOOD_UNKNOWN}?as_of={as_of}")
