@@ -1,7 +1,7 @@
 """Ingest benchmark: generate decisions with bench/synth.py, import them into a fresh database.
 
     python bench/ingest.py --rows 100000 --backend sqlite
-    python bench/ingest.py --rows 100000 --backend postgresql [--profile]
+    python bench/ingest.py --rows 100000 --backend postgresql [--profile | --stages]
 
 The CSV is generated once into bench/out/ (reused when present). The import
 runs in a child process on a freshly migrated database, so the reported peak
@@ -73,7 +73,47 @@ def fresh_database(backend: str):
         admin.dispose()
 
 
-def run_import(path: str, url: str, profile: bool, batch_size: int) -> dict:
+# The importer's stages timed by --stages: (module, owner or None, attribute, label).
+_STAGES = (
+    ("service.register.importer", "_Importer", "run_batch", "run_batch (all but reading/checking)"),
+    ("service.register.importer", "_Importer", "plan", "  plan (histories + rules)"),
+    ("service.register.importer", None, "histories_for", "    histories_for"),
+    ("service.register.importer", None, "plan_subject", "    plan_subject (rules)"),
+    ("service.register.importer", None, "apply_plans", "  apply_plans (lists, proposals)"),
+    ("service.register.importer", None, "insert_rows", "  insert_rows (all create's inserts)"),
+    ("service.register.importer", "_Importer", "write_history", "  write_history"),
+    ("service.register.bulk", "Subjects", "resolve", "  Subjects.resolve"),
+    ("service.register.importer", "_Importer", "existing", "  existing (natural keys)"),
+    ("service.register.importer", "_Importer", "classify_new", "  classify_new"),
+)
+
+
+def _time_stages() -> dict[str, float]:
+    """Wrap the importer's stages with wall-clock timers (a cProfile run distorts the split:
+    it inflates many small calls far more than a few big ones). Indented stages are part
+    of the one above them; insert_rows overlaps write_history."""
+    import functools
+    import importlib
+
+    spent = dict.fromkeys((label for *_, label in _STAGES), 0.0)
+    for module_name, owner_name, name, label in _STAGES:
+        module = importlib.import_module(module_name)
+        owner = getattr(module, owner_name) if owner_name else module
+        original = getattr(owner, name)
+
+        def timed(*args, _original=original, _label=label, **kwargs):
+            started = time.perf_counter()
+            try:
+                return _original(*args, **kwargs)
+            finally:
+                spent[_label] += time.perf_counter() - started
+
+        setattr(owner, name, functools.wraps(original)(timed))
+    return spent
+
+
+def run_import(path: str, url: str, profile: bool, batch_size: int,
+               stages: bool = False) -> dict:
     """The child process: import the file, return the figures."""
     import resource
 
@@ -85,6 +125,7 @@ def run_import(path: str, url: str, profile: bool, batch_size: int) -> dict:
     # Search indexing is not part of the import: the outbox rows are written, not applied.
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-" + "x" * 32,
                       "LOG_LEVEL": "WARNING", "SEARCH_APPLY_AFTER_COMMIT": False})
+    spent = _time_stages() if stages else None
     profiler = None
     if profile:
         import cProfile
@@ -109,6 +150,9 @@ def run_import(path: str, url: str, profile: bool, batch_size: int) -> dict:
         pstats.Stats(profiler, stream=sys.stderr).sort_stats(
             os.environ.get("PROFILE_SORT", "cumulative")).print_stats(
             int(os.environ.get("PROFILE_N", "40")))
+    if spent is not None:
+        for label, seconds in spent.items():
+            print(f"{label:40} {seconds:7.2f}s {100 * seconds / elapsed:5.1f}%", file=sys.stderr)
     return {"rows": summary.rows, "created": summary.created, "rejected": summary.rejected,
             "seconds": round(elapsed, 2), "rows_per_second": round(summary.rows / elapsed),
             # CPU seconds of the importing process (start-up included): on a shared machine
@@ -137,11 +181,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--profile", action="store_true", help="cProfile the import (slower)")
+    parser.add_argument("--stages", action="store_true",
+                        help="wall time per importer stage (no profiler overhead)")
     parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--child", nargs=2, metavar=("FILE", "URL"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        print(json.dumps(run_import(*args.child, args.profile, args.batch_size)))
+        print(json.dumps(run_import(*args.child, args.profile, args.batch_size, args.stages)))
         return
     path = generate(args.rows, args.seed)
     with fresh_database(args.backend) as url:
@@ -149,6 +195,8 @@ def main(argv: list[str] | None = None) -> None:
                    "--batch-size", str(args.batch_size)]
         if args.profile:
             command.append("--profile")
+        if args.stages:
+            command.append("--stages")
         output = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)
         figures = json.loads(output.stdout.strip().splitlines()[-1])
     figures["backend"] = args.backend
