@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import select
@@ -24,9 +25,12 @@ def policy() -> Policy:
     return current_policy()
 
 
-def entry_snapshot(entry: ListEntry) -> dict:
+def entry_snapshot(entry: ListEntry, decision_ids: Iterable[int] | None = None) -> dict:
+    """The entry's fields and the ids of the decisions behind it (`decision_ids` when the
+    caller tracks them, else from `entry.decisions`)."""
     snapshot = {name: getattr(entry, name) for name in ENTRY_FIELDS}
-    snapshot["decision_ids"] = sorted(d.id for d in entry.decisions)
+    snapshot["decision_ids"] = sorted(
+        (d.id for d in entry.decisions) if decision_ids is None else decision_ids)
     return snapshot
 
 
@@ -70,7 +74,7 @@ def publish_entry_change(entry: ListEntry, kind: str, *, now) -> None:
 
 
 def audit_entry(actor: Actor, action: str, entry: ListEntry, *, now, before: dict | None,
-                details: dict | None = None) -> None:
+                details: dict | None = None, decision_ids: Iterable[int] | None = None) -> None:
     log_event(actor, action, now=now, object_type="list_entry", object_id=entry.id,
-              authority_id=entry.authority_id, before=before, after=entry_snapshot(entry),
-              details=details)
+              authority_id=entry.authority_id, before=before,
+              after=entry_snapshot(entry, decision_ids), details=details)

@@ -12,7 +12,6 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from service.audit.operations import log_event, record_change
 from service.core.actors import Actor
@@ -168,30 +167,51 @@ def _apply_entry_changes(plans: list[SubjectPlan], *, actor: Actor, now: datetim
         return
     entry_ids = sorted({c.entry_id for c in changes})
     entries = {e.id: e for e in db.session.scalars(
-        select(ListEntry).where(ListEntry.id.in_(entry_ids))
-        .options(selectinload(ListEntry.decisions), selectinload(ListEntry.subject)))}
-    added = _decisions_by_id(sorted({i for c in changes for i in c.add_decision_ids}))
+        select(ListEntry).where(ListEntry.id.in_(entry_ids)))}
+    # The decisions behind each entry by id, and new links by one INSERT: loading every
+    # linked Decision (all its columns) to extend entry.decisions cost more than the rest
+    # of the changes on a large import.
+    linked = _linked_ids(entry_ids)
+    links: list[dict] = []
     children = children_of(entry_ids)
     persons = []
     for change in changes:
         entry = entries[change.entry_id]
-        before = entry_snapshot(entry)
+        ids = linked[entry.id]
+        before = entry_snapshot(entry, ids)
         was_active = entry.status == EntryStatus.ACTIVE
         for name, value in change.updates.items():
             setattr(entry, name, value)
-        new_decisions = [added[i] for i in sorted(change.add_decision_ids)]
-        entry.decisions.extend(new_decisions)
+        new_ids = sorted(set(change.add_decision_ids) - ids)
+        ids.update(new_ids)
+        links += [{"list_entry_id": entry.id, "decision_id": i} for i in new_ids]
         action = f"{'listing' if entry.list_kind == 'black' else 'red'}.{change.action}"
-        audit_entry(actor, action, entry, now=now, before=before, details={"note": change.note})
+        audit_entry(actor, action, entry, now=now, before=before, details={"note": change.note},
+                    decision_ids=ids)
         if was_active:
             publish_entry_change(entry, action, now=now)
         follow_parent(entry, children.get(entry.id, []), action=change.action, actor=actor,
                       now=now)
-        if entry.status == EntryStatus.ACTIVE and entry.list_kind == "black" and new_decisions:
+        if entry.status == EntryStatus.ACTIVE and entry.list_kind == "black" and new_ids:
+            new_decisions = list(_decisions_by_id(new_ids).values())
             persons += list_associated_persons(entry, new_decisions, actor=actor, now=now)
+    if links:
+        db.session.execute(list_entry_decisions.insert(), links)
+        for entry_id in {link["list_entry_id"] for link in links}:
+            db.session.expire(entries[entry_id], ["decisions"])
     if persons:  # a person now listed leaves the red list too
         recompute_subjects([c.subject_id for c in persons], actor=actor, now=now,
                            today=plans[0].as_of)
+
+
+def _linked_ids(entry_ids: list[int]) -> dict[int, set[int]]:
+    """The ids of the decisions linked to each entry (one query)."""
+    linked: dict[int, set[int]] = {i: set() for i in entry_ids}
+    for entry_id, decision_id in db.session.execute(
+            select(list_entry_decisions.c.list_entry_id, list_entry_decisions.c.decision_id)
+            .where(list_entry_decisions.c.list_entry_id.in_(entry_ids))):
+        linked[entry_id].add(decision_id)
+    return linked
 
 
 def _create_proposals(plans: list[SubjectPlan], *, actor: Actor, now: datetime) -> None:
