@@ -258,3 +258,29 @@ def test_navigation_follows_the_role(client, authority, reviewer, admin):
     assert "API 客户端" not in page
     client.post("/console/logout", data={"csrf_token": csrf_token(client, "/console/")})
     assert "API 客户端" in logged_in(client, admin).get("/console/").get_data(as_text=True)
+
+
+def test_repair_with_a_future_performance_date_is_refused_in_chinese(as_reviewer, authority):
+    decision = make_decision(authority=authority, decided_on=days_ago(200), fine="5.5")
+    db.session.commit()
+    response = post_form(as_reviewer, "/console/repairs/new",
+                         _repair_form(decision, performed_on=days_ago(-3).isoformat()),
+                         token_from="/console/repairs")
+    assert response.status_code == 422
+    text = response.get_data(as_text=True)
+    assert "履行完毕日期不能晚于今天" in text
+    assert "is in the future" not in text
+    assert db.session.scalar(select(RepairApplication)) is None
+
+
+def test_red_list_end_date_in_the_past_is_refused_in_chinese(as_reviewer, authority):
+    subject = make_subject("天津市守信科技有限公司")
+    db.session.commit()
+    response = post_form(as_reviewer, "/console/redlist/nominate", {
+        "subject": subject.uscc, "basis_text": "示范企业",
+        "ends_on": days_ago(30).isoformat()}, token_from="/console/redlist")
+    assert response.status_code == 422
+    text = response.get_data(as_text=True)
+    assert "截止日期不能早于今天" in text
+    assert "is in the past" not in text
+    assert db.session.scalar(select(ListEntry).where(ListEntry.subject_id == subject.id)) is None

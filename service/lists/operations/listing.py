@@ -100,7 +100,7 @@ def _basis_decisions(subject: Subject, decision_ids: Iterable[int]) -> list[Deci
         decision = found.get(decision_id)
         if decision is None or decision.subject_id != subject.id:
             raise RuleViolation.invalid("decision_ids", f"decision {decision_id} is not a "
-                                        f"decision about {subject.name}")
+                                        f"decision about {subject.name} (所选处罚决定不属于该主体)")
         if decision.status != "published" or decision.revoked_at is not None:
             raise RuleViolation.invalid("decision_ids", f"decision {decision.number} is not "
                                         "published or was revoked (未公示或已撤销)")

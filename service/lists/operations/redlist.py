@@ -34,7 +34,7 @@ def nominate_red(subject: Subject, *, basis_text: str, authority: Authority, act
         raise RuleViolation.invalid("authority", "required: the nominating authority (推荐单位)",
                                     code="required")
     if ends_on is not None and ends_on < today:
-        raise RuleViolation.invalid("ends_on", f"{ends_on} is in the past")
+        raise RuleViolation.invalid("ends_on", f"{ends_on} is in the past (截止日期不能早于今天)")
     lock_subject(subject.id)
     history = history_of(subject.id)
     if history.red_in_force(today):

@@ -68,7 +68,8 @@ def _check_performed_on(performed_on: date | None, *, today: date, decided_on: d
     if performed_on is None:
         return
     if performed_on > today:
-        raise RuleViolation.invalid("performed_on", f"{performed_on} is in the future")
+        raise RuleViolation.invalid("performed_on", f"{performed_on} is in the future "
+                                    "(履行完毕日期不能晚于今天)")
     if performed_on < decided_on:
         raise RuleViolation.invalid("performed_on", f"{performed_on} is before the decision "
                                     f"of {decided_on} (履行日期早于处罚决定日期)")
