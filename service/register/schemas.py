@@ -324,13 +324,17 @@ class DecisionSchema(Schema):
             raise ValidationError("a decision is an object of fields")
         return {k: v for k, v in data.items() if not _blank(v)}
 
-    @validates_schema(skip_on_field_errors=False)
-    def check_consistency(self, data, **kwargs):
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def check_consistency(self, data, original_data, **kwargs):
         errors: dict[str, list[str]] = {}
         _check_party(data, errors)
         _check_amounts(data, errors)
         _check_dates(data, errors)
         check_responsible_persons(data, functools.partial(_add, errors))
+        # A value given but refused by its own field reads as absent here: its own error
+        # says what is wrong, a second "is required" beside it would contradict the user.
+        refused = {k for k, v in original_data.items() if not _blank(v) and k not in data}
+        errors = {k: v for k, v in errors.items() if k not in refused}
         if errors:
             raise ValidationError(errors)
 

@@ -172,3 +172,27 @@ def test_every_error_is_reported_at_once():
     _, errors = load_decision(record(统一社会信用代码="X", 处罚决定日期="tomorrow",
                                      违法行为类型="?"), today=TODAY)
     assert {"统一社会信用代码", "处罚决定日期", "违法行为类型"} <= set(errors)
+
+
+@pytest.mark.parametrize(("changes", "field", "reason"), [
+    ({"处罚类别": "罚款", "罚款金额（万元）": "-1.5",
+      "没收违法所得、没收非法财物的金额（万元）": ""}, "罚款金额（万元）", "must not be negative"),
+    ({"罚款金额（万元）": "1.1234567"}, "罚款金额（万元）", "more than 6 decimals"),
+    ({"罚款金额（万元）": "NaN"}, "罚款金额（万元）", "finite"),
+    ({"没收违法所得、没收非法财物的金额（万元）": "abc"},
+     "没收违法所得、没收非法财物的金额（万元）", "is not a number"),
+    ({"行政相对人类别": "自然人", "统一社会信用代码": "", "法定代表人": "", "证件类型": "身份证",
+      "证件号码": 4.403031990010112e17}, "证件号码", "must be text"),
+])
+def test_a_value_refused_by_its_field_is_not_also_called_missing(changes, field, reason):
+    data, errors = load_decision(record(**changes), today=TODAY)
+    assert data is None
+    assert len(errors[field]) == 1, errors[field]
+    assert reason in errors[field][0]
+    assert not any("is required" in m for ms in errors.values() for m in ms), errors
+
+
+def test_a_missing_fine_is_still_required():
+    _, errors = load_decision(record(**{"罚款金额（万元）": ""}), today=TODAY)
+    assert errors["罚款金额（万元）"] == [
+        "is required when the categories (处罚类别) include 罚款"]
