@@ -75,6 +75,13 @@ def current_user() -> User | None:
     return request._console_user
 
 
+def reload_user() -> None:
+    """Load this request's user again when next asked (after a step that emptied the session:
+    the bulk importer expunges every batch, and a detached user cannot lazy-load its authority)."""
+    if has_request_context() and hasattr(request, "_console_user"):
+        del request._console_user
+
+
 def _load_user() -> User | None:
     state = session.get(_USER_KEY)
     if not isinstance(state, dict):

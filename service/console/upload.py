@@ -30,7 +30,7 @@ from flask import (
 from sqlalchemy import select
 
 from service.console import add_nav, body_limit, bp
-from service.console.auth import login_required, require
+from service.console.auth import login_required, reload_user, require
 from service.console.docparse import ParsedDecision, parse_decision_text
 from service.console.forms import LABELS, OPTIONS, chinese
 from service.console.permissions import ADMIN
@@ -232,9 +232,11 @@ def upload_decisions_post():
                               default_authority=authority.name if authority else None)
     except FileFormatError as exc:
         db.session.rollback()
+        reload_user()
         return _upload_form({"file": f"文件无法导入：{exc}"}, 400)
     finally:
         path.unlink(missing_ok=True)
+        reload_user()
     return render_template("console/upload.html", errors={}, summary=summary, token=token,
                            filename=name, report_rows=REPORT_ROWS,
                            report=report_in_chinese(summary.errors),

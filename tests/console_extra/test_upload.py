@@ -217,3 +217,17 @@ def test_uploaded_responsible_persons_are_stored_and_their_errors_shown_in_chine
     assert "第 1 人（李四）：身份证号码校验码错误：末位是“0”，应为“7”" in html
     assert db.session.scalar(select(func.count()).select_from(DecisionPerson).where(
         DecisionPerson.role == "responsible_person")) == 2
+
+
+@pytest.mark.parametrize("chosen", [True, False])
+def test_an_admin_upload_shows_its_report(client, admin, authority, chosen):
+    logged_in(client, admin)
+    name = admin.display_name
+    db.session.commit()
+    db.session.expunge_all()  # the request loads its user afresh, as in production
+    form = {"authority_id": str(authority.id)} if chosen else {}
+    response = upload(client, as_csv(records(authority, 2)), **form)
+    assert response.status_code == 200, response.get_data(as_text=True)[-2000:]
+    html = response.get_data(as_text=True)
+    assert 'data-count="created">2<' in html
+    assert name in html  # the page's header names who is signed in
