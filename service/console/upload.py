@@ -233,7 +233,7 @@ def upload_decisions_post():
     except FileFormatError as exc:
         db.session.rollback()
         reload_user()
-        return _upload_form({"file": f"文件无法导入：{exc}"}, 400)
+        return _upload_form({"file": f"{name}：文件无法导入：{exc.chinese}"}, 400)
     finally:
         path.unlink(missing_ok=True)
         reload_user()

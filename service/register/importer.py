@@ -402,7 +402,7 @@ def _default_authority(name: str | None) -> Authority | None:
     authority = db.session.scalar(select(Authority).where(Authority.name == name))
     if authority is None or not authority.uscc:
         raise FileFormatError(f"no authority named {name!r} with a 统一社会信用代码 "
-                              "(处罚机关不存在)")
+                              "(处罚机关不存在)", f"处罚机关“{name}”不存在或未登记统一社会信用代码")
     return authority
 
 
@@ -412,4 +412,5 @@ def _check_columns(headers: list[str], default: Authority | None) -> None:
     missing = [f for f in REQUIRED_FIELDS if f not in present and f not in optional]
     if missing:
         names = "、".join(HEADERS[f][0] for f in missing)
-        raise FileFormatError(f"missing required columns: {names} (缺少必填列)")
+        raise FileFormatError(f"missing required columns: {names} (缺少必填列)",
+                              f"缺少必填列：{names}（请使用“双公示”标准表头，或对应的英文列名）")

@@ -19,7 +19,15 @@ _CHUNK = 1 << 20
 
 
 class FileFormatError(Exception):
-    """The file cannot be read as a table of decisions (the message says why)."""
+    """The file cannot be read as a table of decisions (the message says why).
+
+    `chinese` says the same for the console, without the file's name (the page shows the
+    name the official uploaded, not the copy the server read).
+    """
+
+    def __init__(self, message: str, chinese: str | None = None):
+        super().__init__(message)
+        self.chinese = chinese or message
 
 
 @dataclass
@@ -64,7 +72,7 @@ def open_table(path: str | Path) -> Iterator[Table]:
             yield table
     else:
         raise FileFormatError(f"{path.name}: unsupported file type {suffix or '(none)'}; "
-                              "use .csv or .xlsx")
+                              "use .csv or .xlsx", "只支持 .csv 或 .xlsx 文件")
 
 
 @contextmanager
@@ -75,9 +83,11 @@ def _open_csv(path: Path) -> Iterator[Table]:
         try:
             headers = next(reader)
         except StopIteration:
-            raise FileFormatError(f"{path.name} is empty") from None
+            raise FileFormatError(f"{path.name} is empty", "文件是空的") from None
         except csv.Error as exc:
-            raise FileFormatError(f"{path.name}: not a readable CSV file ({exc})") from None
+            raise FileFormatError(f"{path.name}: not a readable CSV file ({exc})",
+                                  "不是可读取的 CSV 文件，请另存为 CSV（逗号分隔）后重新上传"
+                                  ) from None
         yield Table([h.strip() for h in headers], _numbered(reader, path), encoding)
 
 
@@ -89,7 +99,16 @@ def _numbered(rows, path: Path) -> Iterator[tuple[int, list]]:
             if any(v not in (None, "") for v in values):
                 yield number, list(values)
     except csv.Error as exc:
-        raise FileFormatError(f"{path.name}: CSV error after row {number}: {exc}") from None
+        raise FileFormatError(f"{path.name}: CSV error in row {number + 1}: {exc}",
+                              _csv_problem(number + 1, exc)) from None
+
+
+def _csv_problem(row: int, exc: csv.Error) -> str:
+    """A CSV reader's error in Chinese, with the row it stopped at; the file is not imported."""
+    if "field larger than field limit" in str(exc):
+        return (f"第 {row} 行有单元格超过 {csv.field_size_limit()} 个字符（可能是引号未成对），"
+                "整个文件未导入")
+    return f"第 {row} 行无法按 CSV 读取（{exc}），整个文件未导入"
 
 
 @contextmanager
@@ -102,7 +121,9 @@ def _open_xlsx(path: Path) -> Iterator[Table]:
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise FileFormatError(f"{path.name}: not a readable XLSX workbook ({exc})") from None
+        raise FileFormatError(f"{path.name}: not a readable XLSX workbook ({exc})",
+                              "不是可读取的 XLSX 工作簿（文件损坏，或并非 Excel 2007 及以后的格式）"
+                              ) from None
     try:
         sheet = workbook.worksheets[0]
         rows = sheet.iter_rows(values_only=True)
@@ -113,7 +134,8 @@ def _open_xlsx(path: Path) -> Iterator[Table]:
                 headers = ["" if v is None else str(v).strip() for v in values]
                 break
         if headers is None:
-            raise FileFormatError(f"{path.name}: the first sheet is empty")
+            raise FileFormatError(f"{path.name}: the first sheet is empty",
+                                  "第一个工作表是空的（数据须放在第一个工作表）")
         yield Table(headers, _xlsx_rows(rows, number))
     finally:
         workbook.close()

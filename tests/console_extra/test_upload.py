@@ -231,3 +231,22 @@ def test_an_admin_upload_shows_its_report(client, admin, authority, chosen):
     html = response.get_data(as_text=True)
     assert 'data-count="created">2<' in html
     assert name in html  # the page's header names who is signed in
+
+
+def test_unreadable_files_are_refused_in_chinese_under_their_own_name(uploader, authority):
+    empty = upload(uploader, b"", "三月.csv")
+    assert empty.status_code == 400
+    text = empty.get_data(as_text=True)
+    assert "三月.csv：文件无法导入：文件是空的" in text
+    assert "upload.csv" not in text and "is empty" not in text
+    broken = upload(uploader, b"not a zip", "三月.xlsx").get_data(as_text=True)
+    assert "不是可读取的 XLSX 工作簿" in broken
+    assert "not a readable" not in broken
+    rows = records(authority, 4)
+    rows[2]["违法事实"] = "长" * 200_000  # over the csv module's field limit
+    huge = upload(uploader, as_csv(rows), "三月.csv")
+    assert huge.status_code == 400
+    text = huge.get_data(as_text=True)
+    assert "第 4 行有单元格超过" in text
+    assert "field limit" not in text
+    assert decisions_of(authority) == 0
