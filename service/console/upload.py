@@ -229,7 +229,8 @@ def upload_decisions_post():
                     "只能导入本机关的处罚决定；文件未导入。")}, 403)
         summary = import_file(path, actor=Actor.user(user), now=clock.now(),
                               rejects_path=path.parent / "rejects.csv",
-                              default_authority=authority.name if authority else None)
+                              default_authority=authority.name if authority else None,
+                              source_name=name)
     except FileFormatError as exc:
         db.session.rollback()
         reload_user()

@@ -337,7 +337,7 @@ def default_rejects_path(path: Path) -> Path:
 def import_file(path, *, actor: Actor, now: datetime, rejects_path=None,
                 progress: Callable[[int], None] | None = None,
                 default_authority: str | None = None, dry_run: bool = False,
-                batch_size: int = BATCH_SIZE,
+                source_name: str | None = None, batch_size: int = BATCH_SIZE,
                 pipeline_after: int | None = PIPELINE_AFTER) -> ImportSummary:
     """Import a CSV or XLSX file of decisions; commit after each batch.
 
@@ -348,6 +348,8 @@ def import_file(path, *, actor: Actor, now: datetime, rejects_path=None,
         default_authority: the full name of an existing authority for files
             without the 处罚机关 columns.
         dry_run: check and classify every row, write nothing but the rejects file.
+        source_name: the file's name as the official knows it, for the audit log and
+            the revisions (default: the name of `path`, e.g. the console's saved copy).
         pipeline_after: rows checked in process before a worker process checks the
             rest ahead of the writes (None: never; see service.register.pipeline).
 
@@ -355,12 +357,13 @@ def import_file(path, *, actor: Actor, now: datetime, rejects_path=None,
         FileFormatError: the file is not a readable table, or required columns are missing.
     """
     path = Path(path)
+    source = source_name or path.name
     rejects_path = Path(rejects_path) if rejects_path else default_rejects_path(path)
     authority = _default_authority(default_authority)
     with open_table(path) as table:
         _check_columns(table.headers, authority)
         rejects = _Rejects(rejects_path, table.headers)
-        importer = _Importer(actor=actor, now=now, source=path.name, headers=table.headers,
+        importer = _Importer(actor=actor, now=now, source=source, headers=table.headers,
                              rejects=rejects, default_authority=authority, dry_run=dry_run)
         try:
             with apply_deferred():
@@ -371,12 +374,12 @@ def import_file(path, *, actor: Actor, now: datetime, rejects_path=None,
     summary = importer.summary
     if not dry_run:
         log_event(actor, "register.import", now=now, details={
-            "file": path.name, "rows": summary.rows, "created": summary.created,
+            "file": source, "rows": summary.rows, "created": summary.created,
             "corrected": summary.corrected, "unchanged": summary.unchanged,
             "rejected": summary.rejected})
         db.session.commit()
     log.info("imported %s: %s rows, %s created, %s corrected, %s unchanged, %s rejected",
-             path.name, summary.rows, summary.created, summary.corrected, summary.unchanged,
+             source, summary.rows, summary.created, summary.corrected, summary.unchanged,
              summary.rejected)
     return summary
 

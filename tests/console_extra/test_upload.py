@@ -250,3 +250,9 @@ def test_unreadable_files_are_refused_in_chinese_under_their_own_name(uploader, 
     assert "第 4 行有单元格超过" in text
     assert "field limit" not in text
     assert decisions_of(authority) == 0
+
+
+def test_the_audit_log_names_the_file_the_official_uploaded(uploader, authority):
+    upload(uploader, as_csv(records(authority, 2)), "北辰区2026年11月处罚.csv")
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "register.import"))
+    assert event.details["file"] == "北辰区2026年11月处罚.csv"
