@@ -17,6 +17,7 @@ from service.accounts.models import ApiClient, User
 from service.audit.models import AuditEvent
 from service.console import add_nav, bp
 from service.console.auth import login_required, require
+from service.console.paging import page_arg
 from service.console.permissions import ADMIN
 from service.core.clock import day_end_utc
 from service.core.db import db
@@ -110,7 +111,7 @@ def audit():
     user = require("audit.view")
     errors: dict[str, str] = {}
     clauses = _filters(user, errors)
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     total = db.session.scalar(select(func.count(AuditEvent.id)).where(*clauses))
     events = list(db.session.scalars(
         select(AuditEvent).where(*clauses).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())

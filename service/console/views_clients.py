@@ -24,6 +24,7 @@ from service.bank_api.models import BankQuery
 from service.console import add_nav, bp
 from service.console.auth import login_required, require
 from service.console.forms import authority_options
+from service.console.paging import page_arg
 from service.console.views_audit import actor_names
 from service.core import clock
 from service.core.actors import Actor
@@ -162,7 +163,7 @@ def client(client_id: int):
     client = _client(client_id)
     errors: dict[str, str] = {}
     clauses = _log_filters(client, errors)
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     total = db.session.scalar(select(func.count(BankQuery.id)).where(*clauses))
     queries = db.session.execute(
         select(BankQuery, Subject.name).outerjoin(Subject, Subject.id == BankQuery.subject_id)

@@ -26,6 +26,7 @@ from service.console.forms import (
 )
 from service.console.labels import REVISION_ACTION_LABELS
 from service.console.operations import edit_draft
+from service.console.paging import page_arg
 from service.core import clock
 from service.core.actors import Actor
 from service.core.db import db, transactional
@@ -58,7 +59,7 @@ def decisions():
     user = require("decision.list")
     status = request.args.get("status", "")
     q = request.args.get("q", "").strip()
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     query = select(Decision)
     if user.role != "admin":
         query = query.where(Decision.authority_id == user.authority_id)

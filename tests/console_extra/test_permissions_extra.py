@@ -127,3 +127,12 @@ def test_a_reviewer_does_not_see_other_authorities_proposals(client, other_autho
     entry, _ = propose(other_authority)
     page = logged_in(client, reviewer).get("/console/lists").get_data(as_text=True)
     assert f'data-proposal="{entry.id}"' not in page
+
+
+@pytest.mark.parametrize("path", ["/console/decisions", "/console/lists", "/console/redlist",
+                                  "/console/audit"])
+@pytest.mark.parametrize("page", ["99999999999999999999", "-3", "abc"])
+def test_any_page_number_shows_a_page(client, admin, path, page):
+    db.session.commit()
+    response = logged_in(client, admin).get(f"{path}?page={page}")
+    assert response.status_code == 200

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from service.console import bp
 from service.console.auth import login_required, require
+from service.console.paging import page_arg
 from service.console.views_lists._common import (
     acting,
     authorities_for,
@@ -31,7 +32,7 @@ from service.rules.refusals import RuleViolation
 def _lists_page(user, *, errors=None, problems=None, status=200):
     today = clock.today()
     authority_id = scope(user)
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     proposals = queries.proposals(authority_id)
     entries = queries.list_entries_in_force("black", today, authority_id=authority_id,
                                             query=request.args.get("q"), page=page)

@@ -6,6 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from service.console import bp
 from service.console.auth import login_required, require
+from service.console.paging import page_arg
 from service.console.views_lists._common import (
     acting,
     authorities_for,
@@ -26,7 +27,7 @@ from service.rules.refusals import RuleViolation
 def _redlist_page(user, *, values=None, errors=None, problems=None, status=200):
     today = clock.today()
     entries = queries.list_entries_in_force("red", today, authority_id=scope(user),
-                                            page=max(request.args.get("page", 1, type=int), 1))
+                                            page=page_arg())
     authorities = authorities_for(user)
     return render_template("console/redlist.html", entries=entries, today=today,
                            authorities=authorities, values=values or {},
