@@ -130,6 +130,8 @@ def create_user(data: dict, *, actor: Actor, now: datetime) -> User:
         raise AccountError("username", "用户名为 60 位以内的字母、数字、下划线或点")
     if db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
         raise AccountError("username", f"用户名 {username} 已存在")
+    if len(data.get("display_name") or "") > 100:  # the column's length (PostgreSQL: an error)
+        raise AccountError("display_name", "姓名最多 100 个字")
     role, authority = _role_and_authority(data)
     problem = password_problem(data.get("password", ""))
     if problem:

@@ -110,3 +110,13 @@ def test_admin_sees_and_lifts_a_lockout(app, client, authority):
     assert response.status_code == 302
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.unlock"))
     assert login(other, clerk, PASSWORD).status_code == 302
+
+
+def test_a_display_name_longer_than_its_column_is_refused(client, authority):
+    logged_in(client, make_user(None, "admin"))
+    response = _create(client, authority_id=str(authority.id), display_name="张" * 101)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert 'id="display_name-error"' in html
+    assert "姓名最多 100 个字" in html
+    assert db.session.scalar(select(User).where(User.username == "zhang.wei")) is None
