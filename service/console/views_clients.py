@@ -52,6 +52,8 @@ def _check(values: dict) -> dict[str, str]:
         errors["name"] = "请填写客户端名称"
     elif len(values["name"]) > 200:
         errors["name"] = "名称不超过 200 字"
+    if len(values["institution"]) > 200:
+        errors["institution"] = "机构名称不超过 200 字"
     if not values["scopes"]:
         errors["scopes"] = "请至少选择一项权限"
     elif set(values["scopes"]) - set(SCOPES):

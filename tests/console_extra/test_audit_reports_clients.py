@@ -236,3 +236,13 @@ def test_report_is_open_to_clerks(client, clerk):
     logged_in(client, clerk)
     assert client.get("/console/reports").status_code == 200
     assert clock.today()  # the default month is the current one
+
+
+def test_an_institution_longer_than_its_column_is_refused(client, admin):
+    logged_in(client, admin)
+    response = post_form(client, "/console/clients/new", {
+        "name": "某银行", "institution": "机" * 201, "scopes": ["check"]},
+        token_from="/console/clients/new")
+    assert response.status_code == 422
+    assert "机构名称不超过 200 字" in response.get_data(as_text=True)
+    assert db.session.scalar(select(ApiClient)) is None

@@ -284,3 +284,15 @@ def test_red_list_end_date_in_the_past_is_refused_in_chinese(as_reviewer, author
     assert "截止日期不能早于今天" in text
     assert "is in the past" not in text
     assert db.session.scalar(select(ListEntry).where(ListEntry.subject_id == subject.id)) is None
+
+
+def test_an_applicant_longer_than_its_column_is_refused_in_chinese(as_reviewer, authority):
+    decision = make_decision(authority=authority, decided_on=days_ago(200), fine="5.5")
+    db.session.commit()
+    response = post_form(as_reviewer, "/console/repairs/new",
+                         _repair_form(decision, applicant="申" * 201,
+                                      performed_on=days_ago(150).isoformat()),
+                         token_from="/console/repairs")
+    assert response.status_code == 422
+    assert "申请人名称最多 200 个字" in response.get_data(as_text=True)
+    assert db.session.scalar(select(RepairApplication)) is None

@@ -34,6 +34,7 @@ from service.rules.repair import decision_repair_refusals, listing_repair_refusa
 from service.search.outbox import enqueue
 
 TARGETS = ("decision", "listing")
+APPLICANT_MAX = 200  # RepairApplication.applicant
 
 
 def repair_refusals(application: RepairApplication, *, today: date):
@@ -87,6 +88,9 @@ def submit_repair(data: Mapping, *, actor: Actor, now: datetime,
     decided_on = decision.decided_on if decision else min(
         (d.decided_on for d in entry.decisions), default=entry.starts_on or today)
     _check_performed_on(data.get("performed_on"), today=today, decided_on=decided_on)
+    if len((data.get("applicant") or "").strip()) > APPLICANT_MAX:  # the column's length
+        raise RuleViolation.invalid("applicant", f"at most {APPLICANT_MAX} characters "
+                                    f"(申请人名称最多 {APPLICANT_MAX} 个字)")
     application = RepairApplication(
         target=target, subject_id=subject_id, decision=decision, list_entry=entry,
         applicant=require_text(data.get("applicant"), "applicant", "who applies (申请人)"),
