@@ -360,6 +360,7 @@ def import_file(path, *, actor: Actor, now: datetime, rejects_path=None,
     source = source_name or path.name
     rejects_path = Path(rejects_path) if rejects_path else default_rejects_path(path)
     authority = _default_authority(default_authority)
+    authority_id = authority.id if authority else None  # read now: batches expunge it
     with open_table(path) as table:
         _check_columns(table.headers, authority)
         rejects = _Rejects(rejects_path, table.headers)
@@ -373,10 +374,13 @@ def import_file(path, *, actor: Actor, now: datetime, rejects_path=None,
             importer.summary.rejects_path = rejects.close()
     summary = importer.summary
     if not dry_run:
-        log_event(actor, "register.import", now=now, details={
-            "file": source, "rows": summary.rows, "created": summary.created,
-            "corrected": summary.corrected, "unchanged": summary.unchanged,
-            "rejected": summary.rejected})
+        # Filed under the default authority (a console upload: the reviewer's own), so the
+        # authority's audit log shows its imports; the console filters them as 批量导入.
+        log_event(actor, "register.import", now=now, object_type="import",
+                  authority_id=authority_id, details={
+                      "file": source, "rows": summary.rows, "created": summary.created,
+                      "corrected": summary.corrected, "unchanged": summary.unchanged,
+                      "rejected": summary.rejected})
         db.session.commit()
     log.info("imported %s: %s rows, %s created, %s corrected, %s unchanged, %s rejected",
              source, summary.rows, summary.created, summary.corrected, summary.unchanged,

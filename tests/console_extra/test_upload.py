@@ -256,3 +256,11 @@ def test_the_audit_log_names_the_file_the_official_uploaded(uploader, authority)
     upload(uploader, as_csv(records(authority, 2)), "北辰区2026年11月处罚.csv")
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "register.import"))
     assert event.details["file"] == "北辰区2026年11月处罚.csv"
+
+
+def test_a_reviewers_import_is_in_their_authoritys_audit_log(uploader, authority):
+    upload(uploader, as_csv(records(authority, 2)), "十一月.csv")
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "register.import"))
+    assert (event.object_type, event.authority_id) == ("import", authority.id)
+    page = uploader.get("/console/audit?object_type=import").get_data(as_text=True)
+    assert "十一月.csv" in page
