@@ -41,7 +41,7 @@ from service.register.identifiers import clean_code
 from service.register.importer import FileFormatError, import_file
 from service.register.models import Authority, Decision
 from service.register.schemas import field_for_header
-from service.register.tabular import open_table
+from service.register.tabular import open_table, read_through
 
 add_nav("console.upload_decisions", "批量导入", "decision.import")
 
@@ -221,6 +221,7 @@ def upload_decisions_post():
         require("decision.import", authority)
     token, path = _save_upload(upload, user)
     try:
+        read_through(path)  # a file that breaks off half way is refused before any row is written
         if user.role != ADMIN:
             rows = foreign_rows(path, authority)
             if rows:

@@ -16,6 +16,7 @@ from service.audit.models import AuditEvent
 from service.console.upload import purge_uploads
 from service.core import clock
 from service.core.db import db
+from service.register.importer import import_file
 from service.register.models import Decision
 from tests.console.helpers import csrf_token, logged_in, make_user
 
@@ -265,3 +266,16 @@ def test_a_reviewers_import_is_in_their_authoritys_audit_log(uploader, authority
     assert (event.object_type, event.authority_id) == ("import", authority.id)
     page = uploader.get("/console/audit?object_type=import").get_data(as_text=True)
     assert "十一月.csv" in page
+
+
+def test_a_file_that_breaks_off_is_refused_before_any_row_is_written(client, admin,
+                                                                     authority, monkeypatch):
+    defaults = import_file.__kwdefaults__  # batches of 2: rows 2-3 are committed first
+    monkeypatch.setattr(import_file, "__kwdefaults__", {**defaults, "batch_size": 2})
+    logged_in(client, admin)
+    rows = records(authority, 6)
+    rows[4]["违法事实"] = "长" * 200_000  # row 6 cannot be read
+    response = upload(client, as_csv(rows), "三月.csv", authority_id=str(authority.id))
+    assert response.status_code == 400
+    assert "第 6 行有单元格超过" in response.get_data(as_text=True)
+    assert decisions_of(authority) == 0
