@@ -129,6 +129,9 @@ _MESSAGES = [
     (r"is required \(必填\)", "必填"),
     (r"longer than (\d+) characters.*", "超出长度（最多 {0} 个字）"),
     (r"must be text", "须为文字"),
+    (r"is a number cell, which keeps only 15 digits.*",
+     "单元格为数字格式，Excel 只保留 15 位有效数字，号码已不完整："
+     "请将该列设为“文本”格式后重新填写"),
     (r"must not contain NUL characters", "含有不可见的控制字符（NUL），请删除后重新填写"),
     (r"invalid 统一社会信用代码: (.*)", "统一社会信用代码{code}"),
     (r"invalid 居民身份证号码: (.*)", "身份证号码{code}"),

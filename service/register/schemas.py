@@ -149,6 +149,9 @@ class Code(fields.Field):
     """A code without spaces or hyphens, folded to half-width capitals."""
 
     def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, float):  # an XLSX number cell: Excel keeps 15 digits of an ID
+            raise ValidationError("is a number cell, which keeps only 15 digits: format the "
+                                  "column as text and enter the code again (单元格须为文本格式)")
         if not isinstance(value, str | int):
             raise ValidationError("must be text")
         return clean_code(str(value))

@@ -279,3 +279,19 @@ def test_a_file_that_breaks_off_is_refused_before_any_row_is_written(client, adm
     assert response.status_code == 400
     assert "第 6 行有单元格超过" in response.get_data(as_text=True)
     assert decisions_of(authority) == 0
+
+
+def test_an_id_number_in_a_number_cell_is_explained(uploader, authority):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(list(HEADERS))
+    row = records(authority, 1, seed=9)[0] | {
+        "行政相对人类别": "自然人", "统一社会信用代码": "", "法定代表人": "",
+        "证件类型": "身份证", "证件号码": 440303199001011234}  # Excel: a number, 15 digits kept
+    sheet.append([row[h] for h in HEADERS])
+    out = io.BytesIO()
+    book.save(out)
+    html = upload(uploader, out.getvalue(), "自然人.xlsx").get_data(as_text=True)
+    assert 'data-count="rejected">1<' in html
+    assert "请将该列设为“文本”格式" in html
+    assert "须为文字" not in html
