@@ -417,6 +417,13 @@ def _check_columns(headers: list[str], default: Authority | None) -> None:
     present = {field_for_header(h) for h in headers}
     optional = {"authority_name", "authority_uscc"} if default is not None else set()
     missing = [f for f in REQUIRED_FIELDS if f not in present and f not in optional]
+    filled = [h for h in headers if h]
+    if missing and len(filled) == 1 and field_for_header(filled[0]) is None:
+        title = filled[0][:40]  # one merged cell: a title row (行政处罚信息公示表) above
+        raise FileFormatError(
+            f"the first row ({title!r}) is a title, not the header row: the headers must be "
+            "the first row (表头须在第一行)",
+            f"第 1 行（“{title}”）不是表头：请删除表头上方的标题行，使“双公示”标准表头位于第 1 行")
     if missing:
         names = "、".join(HEADERS[f][0] for f in missing)
         raise FileFormatError(f"missing required columns: {names} (缺少必填列)",

@@ -295,3 +295,12 @@ def test_an_id_number_in_a_number_cell_is_explained(uploader, authority):
     assert 'data-count="rejected">1<' in html
     assert "请将该列设为“文本”格式" in html
     assert "须为文字" not in html
+
+
+def test_a_title_row_above_the_headers_is_named(uploader, authority):
+    body = "行政处罚信息公示表（2026年11月）\n".encode() + as_csv(records(authority, 2))
+    response = upload(uploader, body, "十一月.csv")
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert "第 1 行（“行政处罚信息公示表（2026年11月）”）不是表头" in text
+    assert decisions_of(authority) == 0
