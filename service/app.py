@@ -9,6 +9,7 @@ from flask import Flask
 from service.core.config import ROOT, load_config
 from service.core.db import db
 from service.core.errors import register_error_handlers
+from service.core.routing import init_routing
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -24,6 +25,7 @@ def create_app(config: dict | None = None) -> Flask:
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    init_routing(app)  # before any blueprint adds a rule
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)

@@ -9,6 +9,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import MultiDict
 
+from service.core.routing import MAX_ID
 from service.public.labels import BASIS_LABELS
 from service.public.regions import PROVINCES
 
@@ -35,7 +36,7 @@ def _positive(maximum: int | None = None):
 
 class ListArgs(_QuerySchema):
     q = fields.Str(load_default="", validate=validate.Length(max=100, error=_TOO_LONG))
-    authority = fields.Int(load_default=None, error_messages=_INT, validate=_positive())
+    authority = fields.Int(load_default=None, error_messages=_INT, validate=_positive(MAX_ID))
     province = fields.Str(load_default=None,
                           validate=validate.OneOf(list(PROVINCES), error=_NOT_ALLOWED))
     basis = fields.Str(load_default=None,
@@ -49,7 +50,7 @@ class StatisticsArgs(_QuerySchema):
     end = fields.Str(data_key="to", load_default=None,
                      validate=validate.Regexp(_MONTH, error="格式应为 YYYY-MM"))
     department = fields.Str(load_default=None, validate=validate.Length(max=20, error=_TOO_LONG))
-    authority = fields.Int(load_default=None, error_messages=_INT, validate=_positive())
+    authority = fields.Int(load_default=None, error_messages=_INT, validate=_positive(MAX_ID))
 
     @validates_schema
     def check_range(self, data, **_kwargs):

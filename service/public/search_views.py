@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from service.core import clock
 from service.core.db import db
+from service.core.routing import MAX_ID
 from service.public.redaction import redact_id_numbers
 from service.public.regions import PROVINCES
 from service.register.models import Authority, Decision
@@ -76,7 +77,7 @@ def parse_args(raw) -> SearchArgs:
     checks = {
         "violation": lambda v: v in VIOLATION_TYPES,
         "category": lambda v: v in PENALTY_CATEGORIES,
-        "authority": lambda v: _int(v) is not None,
+        "authority": lambda v: _int(v) is not None and int(v) <= MAX_ID,
         "province": lambda v: v in PROVINCES,
         "city": lambda v: len(v) == 4 and v.isdigit(),
         "year": lambda v: _int(v) is not None and 1990 <= int(v) <= 2100,
