@@ -1,11 +1,13 @@
-"""URL converters shared by every blueprint."""
+"""URL converters and request checks shared by every blueprint."""
 
 from __future__ import annotations
 
+from flask import abort, request
 from werkzeug.routing import IntegerConverter
 
 # Primary keys are INTEGER columns: 32 bits on PostgreSQL, 64 on SQLite.
 MAX_ID = 2**31 - 1
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 class IdConverter(IntegerConverter):
@@ -15,5 +17,19 @@ class IdConverter(IntegerConverter):
         super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
+def refuse_nul_characters() -> None:
+    """A 400 for U+0000 in the path, query or form: PostgreSQL refuses it in text (a 500)."""
+    given = [request.path, *_pairs(request.args)]
+    if request.mimetype in _FORM_TYPES:
+        given += _pairs(request.form)
+    if any("\x00" in text for text in given):
+        abort(400, description="请求中含有不允许的字符（U+0000）")
+
+
+def _pairs(values) -> list[str]:
+    return [text for pair in values.items(multi=True) for text in pair]
+
+
 def init_routing(app) -> None:
     app.url_map.converters["int"] = IdConverter
+    app.before_request(refuse_nul_characters)
