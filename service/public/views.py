@@ -110,6 +110,8 @@ def subject_lookup():
     code = clean_code(request.args.get("code", ""))
     if not code:
         return render_template("public/subject_none.html", code=None, problem=None, ask=True)
+    if "/" in code:  # no URL holds it as one path segment: answer here, not with a 404
+        return subject_by_code(code)
     return redirect(url_for(".subject_by_code", code=code))
 
 

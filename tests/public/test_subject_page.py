@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+import pytest
+
 from service.core.db import db
 from service.register.identifiers import mask_id_number
 from tests.factories import make_decision, make_ric, make_subject
@@ -120,3 +122,12 @@ def test_an_id_number_typed_into_the_legal_representative_is_masked(client, worl
     assert number not in html
     assert unmasked_id_numbers(html) == []
     assert f"法定代表人：赵六（身份证{mask_id_number(number)}）" in html
+
+
+@pytest.mark.parametrize("typed", ["/", "91430102/MA0424346E"])
+def test_lookup_of_code_with_a_slash_answers_instead_of_404(client, world, typed):
+    response = client.get("/subjects/by-code", query_string={"code": typed})
+    html = response.get_data(as_text=True)
+
+    assert response.status_code == 200
+    assert 'data-status="nothing_on_record"' in html
