@@ -8,7 +8,7 @@ from tests.console.helpers import post_form
 @pytest.mark.parametrize("path", [
     "/subjects/by-code/%00", "/blacklist?q=%00", "/redlist?q=a%00b",
     "/statistics?department=%00", "/reports/%00", "/reports/verify?number=%00",
-    "/search?q=a%00b", "/blacklist?a%00=1",
+    "/blacklist?a%00=1",
 ])
 def test_nul_in_a_public_url_is_a_bad_request(client, path):
     response = client.get(path)
@@ -30,3 +30,10 @@ def test_nul_in_an_api_url_is_a_problem_document(client):
 
     assert response.status_code == 400
     assert response.is_json
+
+
+def test_the_search_page_answers_a_nul_all_the_same(client):
+    response = client.get("/search?q=a%00b")
+
+    assert response.status_code == 200
+    assert "data-total=" in response.get_data(as_text=True)
