@@ -151,14 +151,21 @@ def csv_stream(records: Iterable[dict], fields: tuple[tuple[str, str], ...]) -> 
     yield buffer.getvalue()
 
 
+# A cell starting with one of these is a formula to a spreadsheet program (CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _csv_cell(value) -> str:
     if value is None:
         return ""
     if isinstance(value, list) and value and isinstance(value[0], dict):
-        return describe(value)
-    if isinstance(value, list):
-        return "；".join(value)
-    return str(value)
+        text = describe(value)
+    elif isinstance(value, list):
+        text = "；".join(value)
+    else:
+        text = str(value)
+    # Free text comes from officials' files: quote a would-be formula so it stays text (OWASP).
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
 def json_stream(records: Iterable[dict], meta: dict) -> Iterator[str]:

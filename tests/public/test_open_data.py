@@ -116,3 +116,21 @@ def test_atom_feed(client, world):
             assert entry.find(f"{ATOM}{tag}").text
     assert world.expired.number not in response.get_data(as_text=True)
     assert unmasked_id_numbers(response.get_data(as_text=True)) == []
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_stay_text(client, world):
+    d = world.disclosed
+    d.party_name = '=HYPERLINK("http://evil.example/","点击")'
+    d.facts = "+1+2 当事人销售侵权商品。"
+    d.remarks = "@SUM(A1)"
+    db.session.flush()
+
+    text = client.get("/open-data/decisions.csv").get_data(as_text=True)
+    row = next(r for r in csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+               if int(r["编号"]) == d.id)
+    records = client.get("/open-data/decisions.json").get_json()["records"]
+
+    assert row["行政相对人名称"] == "'" + d.party_name
+    assert row["违法事实"] == "'" + d.facts
+    assert row["备注"] == "'@SUM(A1)"
+    assert next(r for r in records if r["id"] == d.id)["party_name"] == d.party_name  # JSON as is
