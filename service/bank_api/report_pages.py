@@ -9,9 +9,11 @@ from flask import Blueprint, abort, render_template, request
 from service.bank_api.auth import public_limit
 from service.bank_api.reports import find_report, report_document, verify_report
 from service.core.db import transactional
+from service.core.routing import refuse_nul_characters
 from service.public.views import CSP
 
 bp = Blueprint("reports_site", __name__)
+bp.before_request(refuse_nul_characters)
 MAX_CONTENT = 100_000  # characters of pasted report JSON
 
 

@@ -1,8 +1,8 @@
-"""URL converters and request checks shared by every blueprint."""
+"""URL converters and request checks shared by the blueprints."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, request
+from flask import abort, request
 from werkzeug.routing import IntegerConverter
 
 # Primary keys are INTEGER columns: 32 bits on PostgreSQL, 64 on SQLite.
@@ -17,17 +17,12 @@ class IdConverter(IntegerConverter):
         super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
-def accepts_any_text(view):
-    """Mark a view that answers whatever is typed, U+0000 too (none of it reaches the database)."""
-    view.accepts_any_text = True
-    return view
-
-
 def refuse_nul_characters() -> None:
-    """A 400 for U+0000 in the path, query or form: PostgreSQL refuses it in text (a 500)."""
-    view = current_app.view_functions.get(request.endpoint)
-    if getattr(view, "accepts_any_text", False):
-        return
+    """A 400 for U+0000 in the path, query or form: PostgreSQL refuses it in text (a 500).
+
+    For the public pages' blueprints (`bp.before_request`); the APIs and the console check
+    their fields themselves, and the search page answers whatever is typed.
+    """
     given = [request.path, *_pairs(request.args)]
     if request.mimetype in _FORM_TYPES:
         given += _pairs(request.form)
@@ -41,4 +36,3 @@ def _pairs(values) -> list[str]:
 
 def init_routing(app) -> None:
     app.url_map.converters["int"] = IdConverter
-    app.before_request(refuse_nul_characters)

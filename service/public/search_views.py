@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from service.core import clock
 from service.core.db import db
-from service.core.routing import MAX_ID, accepts_any_text
+from service.core.routing import MAX_ID
 from service.public.redaction import redact_id_numbers
 from service.public.regions import PROVINCES
 from service.register.models import Authority, Decision
@@ -270,7 +270,6 @@ def _start_applier() -> None:
 
 
 @bp.get("/search")
-@accepts_any_text
 def search_page():
     args = parse_args(request.args)
     today = clock.today()

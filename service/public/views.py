@@ -17,6 +17,7 @@ from flask import (
 )
 
 from service.core import clock
+from service.core.routing import refuse_nul_characters
 from service.lists.queries import subject_status
 from service.public import feed, opendata, queries
 from service.public import statistics as stats
@@ -33,6 +34,7 @@ from service.public.regions import PROVINCES
 from service.register.identifiers import check_uscc, clean_code
 
 bp = Blueprint("public", __name__)
+bp.before_request(refuse_nul_characters)
 
 # Every asset is served from service/static: nothing may load from elsewhere.
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
