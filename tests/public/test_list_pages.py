@@ -135,3 +135,12 @@ def test_listed_person_shows_masked_id(client, world, today):
 
     assert world.person.id_number_masked in html
     assert unmasked_id_numbers(html) == []
+
+
+def test_a_page_past_the_last_says_so_with_a_link_back(client, world):
+    html = client.get("/blacklist?page=99").get_data(as_text=True)
+
+    assert "data-beyond-last-page" in html
+    assert "第 99 页超出范围：共 1 页" in html
+    assert 'href="/blacklist?page=1"' in html
+    assert "没有符合条件的在列记录" not in html

@@ -136,6 +136,10 @@ def test_bad_filter_values_are_ignored_with_a_note(web, world):
 def test_page_beyond_the_last_is_empty_not_an_error(web, world):
     response = web.get("/search?q=翻页测试&page=999")
     assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "第 50 页超出范围：共 2 页" in html  # page is capped at the 50 pages of MAX_RESULTS
+    assert "没有找到符合条件的公示信息" not in html  # there are results, on pages 1 and 2
+    assert "page=2" in html
 
 
 def test_revoked_decision_leaves_the_page_before_the_index_catches_up(search_app, world):
