@@ -17,6 +17,7 @@ problem+json with per-field errors keyed as the client wrote them.
 
 from __future__ import annotations
 
+import difflib
 from datetime import datetime
 
 from flask import Blueprint, current_app, jsonify, request, url_for
@@ -38,7 +39,7 @@ from service.register.operations import (
     decision_values,
 )
 from service.register.queries import disclosed_on
-from service.register.schemas import english_keys, load_decision
+from service.register.schemas import FIELD_NAMES, english_keys, field_for_header, load_decision
 from service.rules.policy import current_policy
 
 bp = Blueprint("register_api", __name__, url_prefix="/api/v1/register")
@@ -119,6 +120,22 @@ def _own_authority(body: dict, authority: Authority) -> dict:
     return {**body, "authority_name": authority.name, "authority_uscc": authority.uscc}
 
 
+def _refuse_unknown_keys(body: dict) -> None:
+    """A key that names no field is refused: a typo (`fine_amout`) would otherwise store
+    the decision without the value the official meant to send."""
+    unknown = [key for key in body if field_for_header(key) is None]
+    if unknown:
+        raise ApiError(422, "validation_failed", "the decision has unknown fields "
+                       "(未知字段)", errors={key: [_unknown_field(key)] for key in unknown})
+
+
+def _unknown_field(key: str) -> str:
+    close = difflib.get_close_matches(str(key), FIELD_NAMES, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else (
+        "; the fields are listed in the API document (/api/v1/register/openapi.json)")
+    return f"unknown field (未知字段){hint}"
+
+
 def _status(decision: Decision, today) -> dict:
     disclosed = db.session.scalar(select(Decision.id).where(
         Decision.id == decision.id, disclosed_on(today))) is not None
@@ -154,6 +171,7 @@ def submit_decision():
         raise ApiError(400, "invalid_body", "send one decision as a JSON object "
                        "(Content-Type: application/json)")
     reason = body.pop("correction_reason", None)
+    _refuse_unknown_keys(body)
     data, errors = load_decision(_own_authority(body, client.authority), today=today)
     if errors:
         raise ApiError(422, "validation_failed", "the decision has invalid fields "

@@ -144,7 +144,8 @@ def _describe_components(schemas: dict) -> None:
                                              answer]}
     body["description"] = (f"One decision with the 双公示 fields (English keys). Bulk files "
                            f"write the responsible persons as columns separated by {SEPARATOR}; "
-                           "here they are a list of objects.")
+                           "here they are a list of objects. A key that names no field (English "
+                           "key or the standard Chinese header) is refused with 422, naming it.")
 
 
 def _paths() -> dict:

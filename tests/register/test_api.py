@@ -143,6 +143,24 @@ def test_invalid_fields_are_named_with_reasons(client, keys):
     assert count(Decision) == 0
 
 
+def test_a_key_naming_no_field_is_refused_not_dropped(client, keys):
+    body = record(fine_amout="50")  # a typo: the fine would be stored without it
+    body.pop("fine_amount")
+    response = client.post(URL, json=body, headers=auth(keys["own"]))
+    assert response.status_code == 422
+    assert response.json["code"] == "validation_failed"
+    assert list(response.json["errors"]) == ["fine_amout"]
+    assert "'fine_amount'" in response.json["errors"]["fine_amout"][0]
+    assert count(Decision) == 0
+    # Chinese headers and correction_reason are fields; so is responsible_persons
+    chinese = record(罚款金额="3.6")
+    chinese.pop("fine_amount")
+    created = client.post(URL, json={**chinese, "correction_reason": "x",
+                                     "responsible_persons": []}, headers=auth(keys["own"]))
+    assert created.status_code == 201, created.json
+    assert count(Decision) == 1
+
+
 def test_status_is_visible_to_the_authoritys_client_only(client, keys):
     created = client.post(URL, json=record(), headers=auth(keys["own"])).json
     own = client.get(f"{URL}/{created['id']}", headers=auth(keys["own"]))
