@@ -41,6 +41,10 @@ class AccountError(Exception):
         self.field, self.message = field, message
 
 
+class AccountLocked(AccountError):
+    """Too many wrong passwords: the account is locked and its sessions end."""
+
+
 @dataclass(frozen=True)
 class LoginResult:
     user: User | None
@@ -76,10 +80,11 @@ def authenticate_user(username: str, password: str, *, now: datetime,
     return LoginResult(user)
 
 
-def _count_failure(user: User, now: datetime, client: str | None) -> str:
+def _count_failure(user: User, now: datetime, client: str | None,
+                   action: str = "user.login_failed") -> str:
     user.failed_logins = (user.failed_logins or 0) + 1
     actor = Actor.user(user)
-    log_event(actor, "user.login_failed", now=now, object_type="user", object_id=user.id,
+    log_event(actor, action, now=now, object_type="user", object_id=user.id,
               authority_id=user.authority_id,
               details={"failures": user.failed_logins, "client": client})
     if user.failed_logins >= MAX_FAILURES:
@@ -108,12 +113,24 @@ def _check_new_password(new: str, repeat: str, *, is_old: Callable[[], bool]) ->
         raise AccountError("new_password", problem)
 
 
-def change_password(user: User, old: str, new: str, repeat: str, *, now: datetime) -> None:
-    """Replace a user's password after checking the old one and the strength rule."""
+def change_password(user: User, old: str, new: str, repeat: str, *, now: datetime,
+                    client: str | None = None) -> None:
+    """Replace a user's password after checking the old one and the strength rule.
+
+    A wrong old password counts as a failed login: a signed-in session left unattended
+    must not become a way to guess the password without the lockout. The fifth locks
+    the account and ends all of its sessions (AccountLocked).
+    """
     if not verify_password(user.password_hash, old):
+        message = _count_failure(user, now, client, "user.password_change_failed")
+        if user.locked_until is not None and user.locked_until > now:
+            user.sessions_ended_at = now
+            db.session.flush()
+            raise AccountLocked("old_password", message)
         raise AccountError("old_password", "原密码不正确")
     _check_new_password(new, repeat, is_old=lambda: new == old)
     user.password_hash, user.password_changed_at = hash_password(new), now
+    user.failed_logins = 0
     details = {"after_reset": True} if user.must_change_password else None
     user.must_change_password = False
     log_event(Actor.user(user), "user.password_change", now=now, object_type="user",

@@ -8,7 +8,12 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from service.console import bp
-from service.console.accounts import AccountError, authenticate_user, change_password
+from service.console.accounts import (
+    AccountError,
+    AccountLocked,
+    authenticate_user,
+    change_password,
+)
 from service.console.auth import current_user, end_session, login_required, start_session
 from service.core import clock
 from service.core.db import db, transactional
@@ -83,7 +88,11 @@ def password_post():
     form = request.form
     try:
         change_password(user, form.get("old_password", ""), form.get("new_password", ""),
-                        form.get("repeat_password", ""), now=now)
+                        form.get("repeat_password", ""), now=now, client=request.remote_addr)
+    except AccountLocked as exc:
+        end_session()
+        flash(exc.message, "error")
+        return redirect(url_for("console.login"))
     except AccountError as exc:
         return render_template("console/password.html", errors={exc.field: exc.message}), 400
     start_session(user, now)  # other sessions of this user end; this one continues

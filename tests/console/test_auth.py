@@ -193,6 +193,42 @@ def test_password_change_checks_old_password_and_strength(client, clerk):
     assert login(client, clerk, "Another-pass-77").status_code == 302
 
 
+def test_wrong_old_passwords_count_towards_the_lockout(app, client, clerk):
+    """An unattended signed-in session is no way around the five-failures lock."""
+    other = app.test_client()
+    login(other, clerk)
+    login(client, clerk)
+    wrong = {"old_password": "wrong-one-11", "new_password": "Another-pass-77",
+             "repeat_password": "Another-pass-77"}
+    for _ in range(MAX_FAILURES - 1):
+        response = post_form(client, "/console/password", wrong, token_from="/console/password")
+        assert "原密码不正确" in response.get_data(as_text=True)
+    assert clerk.failed_logins == MAX_FAILURES - 1
+    assert len(_events("user.password_change_failed", clerk)) == MAX_FAILURES - 1
+    fifth = post_form(client, "/console/password", wrong, token_from="/console/password")
+    assert fifth.status_code == 302
+    assert "/console/login" in fifth.headers["Location"]
+    assert clerk.locked_until is not None
+    assert len(_events("user.locked", clerk)) == 1
+    assert "账户已锁定" in client.get("/console/login").get_data(as_text=True)
+    # every session of the account ends, and the right password waits for the lock
+    assert client.get("/console/").status_code == 302
+    assert other.get("/console/").status_code == 302
+    assert "账户已锁定" in login(client, clerk).get_data(as_text=True)
+
+
+def test_a_password_change_clears_earlier_failures(client, clerk):
+    login(client, clerk)
+    post_form(client, "/console/password", {
+        "old_password": "wrong-one-11", "new_password": "Another-pass-77",
+        "repeat_password": "Another-pass-77"}, token_from="/console/password")
+    assert clerk.failed_logins == 1
+    post_form(client, "/console/password", {
+        "old_password": PASSWORD, "new_password": "Another-pass-77",
+        "repeat_password": "Another-pass-77"}, token_from="/console/password")
+    assert clerk.failed_logins == 0
+
+
 def test_password_change_ends_other_sessions(app, client, clerk):
     other = app.test_client()
     login(other, clerk)
