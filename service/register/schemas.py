@@ -113,6 +113,8 @@ DecisionContext = Context[dict]
 def field_for_header(header: str) -> str | None:
     """The English field a header (Chinese or English, any width or spacing) stands for."""
     key = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(header)))
+    # Templates mark required columns with a star: 行政相对人名称*, *处罚决定日期
+    key = key.strip("*")
     if key in HEADERS:
         return key
     return _CHINESE.get(key)

@@ -52,6 +52,17 @@ def test_valid_record_loads_with_exact_money():
     assert data["party_kind"] == "法人及非法人组织"
 
 
+def test_a_required_columns_star_is_part_of_no_header():
+    starred = {("*" + k if i % 2 else k + "＊") if i < 12 else k: v
+               for i, (k, v) in enumerate(record().items())}
+    data, errors = load_decision(starred, today=TODAY)
+    assert errors is None
+    assert data["party_name"] == "天津市鑫源贸易有限公司"
+    assert data["decided_on"] == date(2025, 3, 14)
+    _data, errors = load_decision({**starred, "违法事实＊": ""}, today=TODAY)
+    assert errors == {"违法事实＊": ["is required (必填)"]}  # named as the file wrote it
+
+
 def test_english_keys_are_accepted_and_errors_use_them():
     data, errors = load_decision({
         "party_name": "Acme", "party_kind": "organisation", "uscc": "91110000802100433C",
