@@ -103,7 +103,9 @@ def register_error_handlers(app: Flask) -> None:
             return problem_response(
                 ApiError(exc.code or 500, code, exc.description or exc.name, headers=kept)
             )
-        return render_template("error.html", error=exc), exc.code
+        # Werkzeug's own descriptions are English: show ours only, else the page's Chinese text.
+        detail = exc.description if exc.description != type(exc).description else None
+        return render_template("error.html", error=exc, detail=detail), exc.code
 
     @app.errorhandler(Exception)
     def unexpected_error(exc: Exception):
