@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from xml.etree import ElementTree as ET
@@ -12,6 +13,9 @@ from service.register.models import Decision
 ATOM = "http://www.w3.org/2005/Atom"
 XML = "http://www.w3.org/XML/1998/namespace"
 FEED_SIZE = 50
+# Characters XML 1.0 cannot hold (control characters pasted from Word or Excel, e.g. \v):
+# one of them in any record made the whole feed unreadable to every feed reader.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _stamp(moment: datetime) -> str:
@@ -21,7 +25,7 @@ def _stamp(moment: datetime) -> str:
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs) -> ET.Element:
     element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
     if text is not None:
-        element.text = text
+        element.text = _NOT_XML.sub(" ", text)
     return element
 
 

@@ -134,3 +134,14 @@ def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_stay_text(client, wo
     assert row["违法事实"] == "'" + d.facts
     assert row["备注"] == "'@SUM(A1)"
     assert next(r for r in records if r["id"] == d.id)["party_name"] == d.party_name  # JSON as is
+
+
+def test_atom_feed_stays_well_formed_with_a_control_character_in_a_record(client, world):
+    world.disclosed.party_name = "北京某某\x0b商贸有限公司"  # a vertical tab pasted from Word
+    world.disclosed.penalty_content = "罚款5.5万元\x01"
+    db.session.flush()
+
+    root = ET.fromstring(client.get("/feed.atom").get_data())  # noqa: S314 (our own output)
+
+    titles = [e.find(f"{ATOM}title").text for e in root.iter(f"{ATOM}entry")]
+    assert any(t.startswith("北京某某 商贸有限公司") for t in titles)
