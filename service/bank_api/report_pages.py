@@ -57,6 +57,8 @@ def verify_page():
             if content:
                 try:
                     parsed = json.loads(content)
+                except RecursionError:  # "[[[[…" thousands deep: was a 500
+                    error = "报告内容嵌套层级过深，不是本平台出具的报告，请完整粘贴收到的报告"
                 except ValueError:
                     error = "报告内容不是有效的 JSON，请完整粘贴收到的报告"
             if error is None:
