@@ -268,14 +268,19 @@ class Verification:
         return self.result == "genuine"
 
 
+_DOCUMENT = {"report", "signature"}
+_ENVELOPE = {"number", "html_url", "verify_url"}  # the rest of POST/GET /api/v1/reports' answer
+
+
 def verify_report(number, *, content=None, signature=None) -> Verification:
     """Is this report number ours, and is the given content (or signature) unaltered?
 
     `content` is the report object (or its JSON text); it is compared as canonical
     JSON, so key order and whitespace do not matter, any changed value does.
     """
-    if isinstance(content, dict) and set(content) == {"report", "signature"}:
-        # The whole document as received: the content and the signature issued with it.
+    if isinstance(content, dict) and _DOCUMENT <= set(content) <= _DOCUMENT | _ENVELOPE:
+        # The whole document as received (the API's answer may keep its links): the content
+        # and the signature issued with it.
         document = content
         content = document["report"]
         if signature is None and isinstance(document["signature"], dict):

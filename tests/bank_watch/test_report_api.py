@@ -190,3 +190,17 @@ def test_fetching_a_report_is_logged_found_or_not(bank, client, make_key, sessio
     assert _report_log(session) == [(subject.uscc, "disclosed_penalties", None),
                                     (subject.uscc, "disclosed_penalties", True),
                                     (number, "report_not_found", None)]
+
+
+def test_the_whole_api_answer_pasted_as_received_is_genuine(bank):
+    body = issue(bank, make_uscc()).get_json()
+    bank.environ_base.pop("HTTP_AUTHORIZATION")
+
+    pasted = post_form(bank, "/reports/verify", {
+        "number": body["number"], "content": json.dumps(body, ensure_ascii=False, indent=2)})
+
+    assert 'data-result="genuine"' in pasted.get_data(as_text=True)
+    altered = dict(body, report=dict(body["report"], name="别的公司"))
+    again = post_form(bank, "/reports/verify", {"number": body["number"],
+                                               "content": json.dumps(altered)})
+    assert 'data-result="altered"' in again.get_data(as_text=True)
