@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -28,15 +30,57 @@ def jsonable(value):
 def log_event(actor: Actor, action: str, *, now: datetime, object_type: str | None = None,
               object_id: int | None = None, authority_id: int | None = None,
               before: dict | None = None, after: dict | None = None,
-              details: dict | None = None) -> AuditEvent:
-    """Append an audit record: who did what to which record, with before and after."""
-    event = AuditEvent(
-        at=now, actor=str(actor), action=action, object_type=object_type, object_id=object_id,
-        authority_id=authority_id, before=jsonable(before), after=jsonable(after),
-        details=jsonable(details),
-    )
+              details: dict | None = None) -> AuditEvent | None:
+    """Append an audit record: who did what to which record, with before and after.
+
+    Inside `batched_events()` the record is written when the block ends (and None returned).
+    """
+    values = {"at": now, "actor": str(actor), "action": action, "object_type": object_type,
+              "object_id": object_id, "authority_id": authority_id,
+              "before": jsonable(before), "after": jsonable(after), "details": jsonable(details)}
+    pending = db.session.info.get(_PENDING)
+    if pending is not None:
+        pending.append(values)
+        return None
+    event = AuditEvent(**values)
     db.session.add(event)
     return event
+
+
+_PENDING = "audit_events_pending"
+
+
+@contextmanager
+def batched_events() -> Iterator[None]:
+    """Write the audit records logged inside the block in one INSERT when it ends.
+
+    For bulk rule runs: one ORM object per record costs a round trip each on SQLite
+    (it cannot batch INSERT ... RETURNING in order). The records keep their order,
+    after any logged before the block. They are written even when the block raises,
+    as ORM records would have been flushed: a caller that catches the error and
+    commits keeps the audit of what was done (a rolled-back transaction drops
+    both). Nested blocks share the outermost one's batch.
+    """
+    info = db.session.info
+    if _PENDING in info:
+        yield
+        return
+    info[_PENDING] = pending = []
+    try:
+        yield
+    except BaseException:
+        del info[_PENDING]
+        with suppress(Exception):  # the block's own error is the one to report
+            _write(pending)
+        raise
+    del info[_PENDING]
+    _write(pending)
+
+
+def _write(pending: list[dict]) -> None:
+    if pending:
+        db.session.flush()  # records logged before the block keep the lower ids
+        db.session.execute(AuditEvent.__table__.insert(), pending)
 
 
 def record_change(kind: str, *, now: datetime, subject_id: int | None,

@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 
-from service.audit.operations import log_event, record_change
+from service.audit.operations import batched_events, log_event, record_change
 from service.core.actors import Actor
 from service.core.db import db
 from service.lists.history import histories_between, histories_for, history_of
@@ -131,9 +131,10 @@ def apply_plans(plans: list[SubjectPlan], *, actor: Actor, now: datetime) -> Non
     plans = [p for p in plans if not p.is_empty]
     if not plans:
         return
-    _apply_classifications(plans, actor=actor, now=now)
-    _apply_entry_changes(plans, actor=actor, now=now)
-    _create_proposals(plans, actor=actor, now=now)
+    with batched_events():
+        _apply_classifications(plans, actor=actor, now=now)
+        _apply_entry_changes(plans, actor=actor, now=now)
+        _create_proposals(plans, actor=actor, now=now)
 
 
 def _decisions_by_id(ids) -> dict[int, Decision]:
