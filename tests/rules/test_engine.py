@@ -1,5 +1,6 @@
 """What plan_subject changes for one subject: proposals, extension, revocation, expiry, red list."""
 
+import re
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -28,6 +29,7 @@ def test_a_qualifying_subject_is_proposed_not_listed():
     assert plan.proposal.decision_ids == {1}
     assert plan.proposal.authority_id == 7
     assert "依据：" in plan.proposal.basis_text
+    assert not re.search(r"[A-Za-z]", plan.proposal.basis_text)  # shown on the Chinese site
     assert plan.changes == []
 
 
