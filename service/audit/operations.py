@@ -65,16 +65,14 @@ def batched_events() -> Iterator[None]:
     if _PENDING in info:
         yield
         return
-    info[_PENDING] = pending = []
+    info[_PENDING] = []
     try:
         yield
     except BaseException:
-        del info[_PENDING]
         with suppress(Exception):  # the block's own error is the one to report
-            _write(pending)
+            _write(info.pop(_PENDING))
         raise
-    del info[_PENDING]
-    _write(pending)
+    _write(info.pop(_PENDING))
 
 
 def _write(pending: list[dict]) -> None:

@@ -7,6 +7,9 @@ from werkzeug.routing import IntegerConverter
 
 # Primary keys are INTEGER columns: 32 bits on PostgreSQL, 64 on SQLite.
 MAX_ID = 2**31 - 1
+# The last page a list answers: past it a list is empty anyway, and a 20-digit page
+# number overflowed the database's integer OFFSET (a 500).
+MAX_PAGE = 10_000
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 

@@ -9,7 +9,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import MultiDict
 
-from service.core.routing import MAX_ID
+from service.core.routing import MAX_ID, MAX_PAGE
 from service.public.labels import BASIS_LABELS
 from service.public.regions import PROVINCES
 
@@ -41,7 +41,7 @@ class ListArgs(_QuerySchema):
                           validate=validate.OneOf(list(PROVINCES), error=_NOT_ALLOWED))
     basis = fields.Str(load_default=None,
                        validate=validate.OneOf(list(BASIS_LABELS), error=_NOT_ALLOWED))
-    page = fields.Int(load_default=1, error_messages=_INT, validate=_positive(10_000))
+    page = fields.Int(load_default=1, error_messages=_INT, validate=_positive(MAX_PAGE))
 
 
 class StatisticsArgs(_QuerySchema):
