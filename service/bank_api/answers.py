@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -156,15 +157,22 @@ def logged(answer: CodeAnswer) -> LoggedQuery:
                        answer=summary(standing))
 
 
-def plain(value):
-    """JSON-ready values as the dump schemas render them: ISO dates, nested dicts and lists."""
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    if isinstance(value, date):
+def _iso(value) -> str:
+    if isinstance(value, date):  # datetime too
         return value.isoformat()
-    return value
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def json_text(value) -> str:
+    """JSON-ready values as the dump schemas render them (ISO dates), compact, in one pass of
+    the C encoder: a batch of 1,000 items is not walked in Python first."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_iso)
+
+
+def json_response(value, status: int = 200):
+    """`value` as the app's JSON responses carry it (what returning a dict would send)."""
+    return current_app.response_class(json_text(value) + "\n", status=status,
+                                      mimetype=current_app.json.mimetype)
 
 
 def batch_item(index: int, answer: CodeAnswer) -> dict:

@@ -11,6 +11,7 @@ from service.register.identifiers import (
     complete_ric,
     complete_uscc,
     mask_id_number,
+    uscc_check_character,
 )
 
 
@@ -40,6 +41,13 @@ def test_any_completed_uscc_is_valid_and_any_other_check_is_not(body):
     assert check_uscc(code) is None
     wrong = next(ch for ch in USCC_ALPHABET if ch != code[17])
     assert check_uscc(body + wrong).code == "bad_check_character"
+
+
+@given(st.text(alphabet=USCC_ALPHABET, min_size=17, max_size=17))
+def test_our_check_character_is_stdnums(body):
+    from stdnum.cn import uscc
+
+    assert uscc_check_character(body) == uscc.calc_check_digit(body)
 
 
 @pytest.mark.parametrize("number", [
