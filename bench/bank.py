@@ -96,7 +96,7 @@ _DECISION_COLUMNS = (
 )
 _SUBJECT_COLUMNS = ("id", "kind", "name", "name_key", "uscc", "id_type", "id_number_masked",
                     "id_digest", "legal_representative", "region_code", "created_at",
-                    "updated_at")
+                    "updated_at", "name_body")
 _AUTHORITY_COLUMNS = ("id", "name", "uscc", "region_code", "department", "created_at")
 _ENTRY_COLUMNS = ("id", "list_kind", "subject_id", "status", "basis", "basis_text",
                   "authority_id", "starts_on", "scheduled_end_on", "confirmed_at",
@@ -123,7 +123,7 @@ class _Builder:
 
     def _subject(self, row: dict) -> int:
         from service.register.identifiers import mask_id_number
-        from service.register.names import name_key
+        from service.register.names import name_body, name_key
 
         uscc = row["统一社会信用代码"] or None
         digest = None
@@ -139,7 +139,8 @@ class _Builder:
                 found, row["行政相对人类别"], row["行政相对人名称"],
                 name_key(row["行政相对人名称"]), uscc, "身份证" if person else None,
                 mask_id_number(row["证件号码"]) if person else None, digest,
-                row["法定代表人"] or None, uscc[2:8] if uscc else None, self.now, self.now))
+                row["法定代表人"] or None, uscc[2:8] if uscc else None, self.now, self.now,
+                name_body(name_key(row["行政相对人名称"]))))
         return found
 
     def _authority(self, row: dict) -> int:
@@ -341,6 +342,12 @@ def build_postgresql(url: str, n: int) -> None:
         con.execute("VACUUM ANALYZE")
 
 
+def _upgrade(url: str) -> None:
+    from service.core.migrate import upgrade_database
+
+    upgrade_database(url)
+
+
 def ensure_database(backend: str, n: int) -> str:
     """The URL of a built database with `n` decisions, building it on first use."""
     OUT.mkdir(parents=True, exist_ok=True)
@@ -351,6 +358,8 @@ def ensure_database(backend: str, n: int) -> str:
             started = time.perf_counter()
             build_sqlite(path, n)
             print(f"  built in {time.perf_counter() - started:.0f} s", flush=True)
+        else:
+            _upgrade(f"sqlite:///{path}")  # built by an older revision: migrate it
         return f"sqlite:///{path}"
     from sqlalchemy import create_engine, text
 
@@ -367,6 +376,7 @@ def ensure_database(backend: str, n: int) -> str:
             done.dispose()
             if count == n and has_log:
                 admin.dispose()
+                _upgrade(url)
                 return url
             conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))

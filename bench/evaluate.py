@@ -51,7 +51,8 @@ def synthetic_rows(n_subjects: int, seed: int = 7):
     for sid in range(1, n_subjects + 1):
         code = complete_uscc(f"91110105{sid:09d}")
         subjects.append({"id": sid, "kind": "法人及非法人组织", "name": f"北京测试{sid}有限公司",
-                         "name_key": f"北京测试{sid}有限公司", "uscc": code,
+                         "name_key": f"北京测试{sid}有限公司",
+                         "name_body": f"测试{sid}有限公司", "uscc": code,
                          "region_code": "110105"})
         for _ in range(rng.choice([0, 1, 1, 1, 2, 2, 3, 4])):
             decision_id += 1

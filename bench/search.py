@@ -49,7 +49,7 @@ from service.core.db import db, make_engine
 from service.core.migrate import upgrade_database
 from service.register.identifiers import mask_id_number, uscc_region
 from service.register.models import Authority, Decision, Subject
-from service.register.names import name_key
+from service.register.names import name_columns
 from service.rules.disclosure import DecisionFacts, classify
 from service.rules.policy import default_policy
 from service.search.engine import Filters
@@ -89,7 +89,7 @@ def load_database(url: str, n: int, seed: int, today: date) -> list[dict]:
                 number = row["证件号码"] if kind == "自然人" else None
                 pending_subjects.append({
                     "id": subjects[key], "kind": kind, "name": row["行政相对人名称"],
-                    "name_key": name_key(row["行政相对人名称"]), "uscc": uscc,
+                    **name_columns(row["行政相对人名称"]), "uscc": uscc,
                     "id_type": "身份证" if number else None,
                     "id_number_masked": mask_id_number(number) if number else None,
                     "id_digest": hashlib.sha256(number.encode()).hexdigest() if number else None,

@@ -17,7 +17,7 @@ from service.register.identifiers import (
     uscc_region,
 )
 from service.register.models import Authority, Decision, DecisionPerson, Subject
-from service.register.names import name_key
+from service.register.names import name_columns
 from service.rules.disclosure import DecisionFacts, classify
 from service.rules.policy import default_policy
 
@@ -49,8 +49,7 @@ def make_subject(name: str | None = None, **kw) -> Subject:
     code = kw.pop("uscc", make_uscc(n))
     subject = Subject(
         kind=kw.pop("kind", "法人及非法人组织"),
-        name=name,
-        name_key=name_key(name),
+        **name_columns(name),
         uscc=code,
         region_code=uscc_region(code) if code else None,
         legal_representative=kw.pop("legal_representative", "张三"),
@@ -70,7 +69,7 @@ def make_person(name: str = "李四", id_number: str | None = None, **kw) -> Sub
     """A natural person: only the masked number and a keyed digest are stored."""
     number = id_number or make_ric()
     subject = Subject(
-        kind="自然人", name=name, name_key=name_key(name), uscc=None,
+        kind="自然人", **name_columns(name), uscc=None,
         id_type=kw.pop("id_type", "身份证"), id_number_masked=mask_id_number(number),
         id_digest=id_digest("身份证", number, "test-key"), **kw,
     )

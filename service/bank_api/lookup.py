@@ -3,9 +3,10 @@
 Names are compared by `register.names.name_key` (full/half-width, brackets,
 spaces, Latin case) and then by their *core*: the name without the legal-form
 suffix (有限公司, 有限责任公司, 股份有限公司, (集团)...). Candidates come from
-indexed queries on `subjects.name_key` (an equality list and a prefix range);
-only when those find nothing alike, a substring scan of the name without its
-leading region (北京市...) runs. Similarity is the Dice coefficient of
+indexed queries on `subjects.name_key` (an equality list and a prefix range),
+then on `subjects.name_body` (the name without its leading regions: 星汇箱包 finds
+北京市星汇箱包有限公司); only when those find nothing alike, a substring scan of
+the name without its leading region runs. Similarity is the Dice coefficient of
 character bigrams, computed in Python: the same on SQLite and PostgreSQL.
 
 Prefix ranges compare code points, which matches the `C`/`C.UTF-8` collation
@@ -15,24 +16,21 @@ the service's PostgreSQL databases use and SQLite's BINARY collation.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 
 from service.bank_api.prepared import Prepared, current_connection
 from service.lists.queries import SubjectStatus, subject_statuses
 from service.register.models import PartyKind, Subject
-from service.register.names import name_key
+from service.register.names import REGION, name_body, name_key
 
 LEGAL_FORMS = ("股份有限公司", "有限责任公司", "有限公司", "股份公司", "公司")
 GROUP_MARKS = ("(集团)", "集团")
-_REGION = re.compile(r"^.{1,6}?[省市区县]")
-_NEXT_REGION = re.compile(r".{1,6}?[省市区县]")  # at a position: `^` would only match at 0
 PREFIX_CHARS = 4
 MAX_CANDIDATES = 150  # per candidate query
 MIN_SCORE = 0.35
@@ -86,6 +84,8 @@ _VARIANT_NAMES = tuple(f"v{i}" for i in range(len(suffix_variants(""))))
 _BY_VARIANT = _candidates(Subject.name_key.in_([bindparam(n, value="") for n in _VARIANT_NAMES]))
 _BY_PREFIX = _candidates(Subject.name_key >= bindparam("low", value=""),
                          Subject.name_key < bindparam("high", value=""))
+_BY_BODY = _candidates(Subject.name_body >= bindparam("low", value=""),
+                       Subject.name_body < bindparam("high", value=""))
 _BY_PART = _candidates(Subject.name_key.like(bindparam("pattern", value=""), escape="/"))
 
 
@@ -97,7 +97,13 @@ class _Row:
     name_key: str
 
 
-_ALL_NAMES = Prepared(select(Subject.name_key).where(Subject.kind != PartyKind.PERSON))
+# The leading regions of names on file (name_key minus name_body) and how many names have each.
+_REGIONS_OF_NAME = func.substr(Subject.name_key, 1, func.length(Subject.name_key)
+                               - func.length(Subject.name_body))
+_REGION_COUNTS = Prepared(
+    select(_REGIONS_OF_NAME, func.count())
+    .where(Subject.kind != PartyKind.PERSON, Subject.name_body != Subject.name_key)
+    .group_by(_REGIONS_OF_NAME))
 REGION_PREFIX_TTL = 600.0  # seconds a worker keeps the list of region prefixes
 _region_cache: dict[str, tuple[float, tuple[str, ...]]] = {}
 
@@ -105,8 +111,8 @@ _region_cache: dict[str, tuple[float, tuple[str, ...]]] = {}
 def region_prefixes(connection) -> tuple[str, ...]:
     """The region prefixes (北京市, 南京市玄武区...) that at least 3 names on file start with.
 
-    Read from the names once per worker (one scan), so a name given without its region
-    is found by indexed prefix ranges, not a scan. After `REGION_PREFIX_TTL` the list is
+    Counted once per worker (one GROUP BY over the names), so that a region written
+    without its mark is recognised (`_body`). After `REGION_PREFIX_TTL` the list is
     read again in a background thread while lookups go on with the one they have.
     """
     url = str(connection.engine.url)
@@ -123,11 +129,10 @@ def region_prefixes(connection) -> tuple[str, ...]:
 
 def _read_region_prefixes(connection, url: str) -> tuple[str, ...]:
     counts = Counter()
-    for (key,) in _ALL_NAMES.rows(connection):
-        if first := _REGION.match(key):  # 昆明市, and with the district: 昆明市五华区
-            counts[first.group()] += 1
-            if second := _NEXT_REGION.match(key, first.end()):
-                counts[key[:second.end()]] += 1
+    for regions, names in _REGION_COUNTS.rows(connection):  # 昆明市, or 昆明市五华区
+        counts[regions] += names
+        if (first := REGION.match(regions)) and first.end() < len(regions):
+            counts[first.group()] += names  # 昆明市 of 昆明市五华区
     prefixes = tuple(sorted(p for p, n in counts.most_common(2000) if n >= 3))
     _region_cache[url] = (time.monotonic(), prefixes)
     return prefixes
@@ -167,32 +172,6 @@ def _refresh_in_background(engine, url: str) -> threading.Thread | None:
     return thread
 
 
-# psycopg prepares a statement run 5 times; PostgreSQL may then plan it for any
-# parameters (a generic plan), and for an OR of ranges that is a scan of every
-# subject (0.5-0.8 s instead of a few ms). This query is planned for its values.
-_UNPREPARED = {"postgresql": {"prepare": False}, "sqlite": {}}
-
-
-def _with_region(connection, starts: set[str]) -> list[_Row]:
-    """Names that are a region prefix followed by one of `starts` (one query of index ranges)."""
-    prefixes = region_prefixes(connection)
-    if not prefixes:
-        return []
-    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    pairs = [(p, start) for p in prefixes for start in starts]
-    ranges = " OR ".join(f"(name_key >= {mark} AND name_key < {mark})" for _ in pairs)
-    params = [value for p, start in pairs for value in (p + start, p + start + _TOP)]
-    sql = (f"SELECT id, uscc, name, name_key FROM subjects WHERE kind != {mark} "
-           f"AND ({ranges}) LIMIT {MAX_CANDIDATES}")
-    cursor = connection.connection.driver_connection.cursor()
-    try:
-        cursor.execute(sql, [PartyKind.PERSON.value, *params],
-                       **_UNPREPARED[connection.dialect.name])
-        return [_Row(*row) for row in cursor.fetchall()]
-    finally:
-        cursor.close()
-
-
 def _rows(statement: Prepared, connection, **params) -> list[_Row]:
     return [_Row(*row) for row in statement.rows(connection, **params)]
 
@@ -220,9 +199,9 @@ def _body(connection, core: str) -> str:
     A region written without its 省/市/区/县 (南京祥远 for 南京市祥远) is recognised when
     names on file start with it (`region_prefixes`); the longest such region is taken.
     """
-    body = _REGION.sub("", _REGION.sub("", core, count=1), count=1)
+    body = name_body(core)
     if body != core:
-        return body or core
+        return body
     bare = [region[:-1] for region in region_prefixes(connection)
             if len(region) >= 3 and core.startswith(region[:-1])]
     if bare:
@@ -249,12 +228,14 @@ def lookup_name(name: str, as_of: date, *, limit: int = 10) -> tuple[str, list[C
         scored.update({k: v for k, v in more.items() if k not in scored})
     if not any(s[1] >= 0.6 for s in scored.values()) and len(body := _body(connection, core)) >= 2:
         # Most often the region is missing or partial ("星汇箱包" for "北京市星汇箱包",
-        # "五华区…" for "昆明市五华区…", "南京祥远" for "南京市祥远"): try the region
-        # prefixes names start with.
-        starts = {core[:PREFIX_CHARS], body[:PREFIX_CHARS]}
-        more = _scored(key, core, _with_region(connection, starts))
-        scored.update({k: v for k, v in more.items() if k not in scored})
-        if not any(s[1] >= 0.6 for s in scored.values()):
+        # "五华区…" for "昆明市五华区…", "南京祥远" for "南京市祥远"): names on file whose
+        # part after their regions starts with this name's, then with its first characters.
+        for start in dict.fromkeys((body, body[:PREFIX_CHARS])):
+            more = _scored(key, core, _rows(_BY_BODY, connection, low=start, high=start + _TOP))
+            scored.update({k: v for k, v in more.items() if k not in scored})
+            if any(s[1] >= 0.6 for s in scored.values()):
+                break
+        else:
             escaped = body.replace("/", "//").replace("%", "/%").replace("_", "/_")
             more = _scored(key, core, _rows(_BY_PART, connection, pattern=f"%{escaped}%"))
             scored.update({k: v for k, v in more.items() if k not in scored})

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from service.core.db import db
 from service.register.identifiers import mask_id_number
 from service.register.models import Decision, PartyKind, Subject
-from service.register.names import name_key
+from service.register.names import name_columns, name_key
 from service.register.operations import responsible_digests, subject_values
 
 
@@ -173,7 +173,7 @@ class Subjects:
             if key not in found and key not in values:
                 values[key] = {"uscc": None, "legacy_code": None, "legal_representative": None,
                                "region_code": None, "kind": PartyKind.PERSON.value,
-                               "name": name, "name_key": name_key(name), "id_type": id_type,
+                               **name_columns(name), "id_type": id_type,
                                "id_number_masked": mask_id_number(id_number),
                                "id_digest": key[1]}
         if not values:
@@ -203,7 +203,7 @@ class Subjects:
             rep = None if data["party_kind"] == PartyKind.PERSON else data.get(
                 "legal_representative")
             if subject.name != data["party_name"] or (rep and subject.legal_representative != rep):
-                subject.name, subject.name_key = data["party_name"], name_key(data["party_name"])
+                subject.rename(data["party_name"])
                 subject.legal_representative = rep or subject.legal_representative
                 subject.updated_at = self.now
 

@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.core.db import Base, UTCDateTime, utcnow
+from service.register.names import name_columns
 
 # 万元 with up to 6 decimals: exact to the fen (0.000001 万元 = 0.01 CNY).
 Money = Numeric(18, 6)
@@ -79,6 +80,8 @@ class Subject(Base):
     name: Mapped[str] = mapped_column(String(200))
     # NFKC, unified brackets, no spaces, upper-case Latin: see register.names.
     name_key: Mapped[str] = mapped_column(String(200), index=True)
+    # name_key without its leading regions (北京市朝阳区…): see register.names.name_body.
+    name_body: Mapped[str] = mapped_column(String(200), index=True)
     uscc: Mapped[str | None] = mapped_column(String(18), unique=True)
     # Pre-2015 codes: 工商注册号, 组织机构代码, 税务登记号...
     legacy_code: Mapped[str | None] = mapped_column(String(30), index=True)
@@ -93,6 +96,11 @@ class Subject(Base):
     decisions: Mapped[list[Decision]] = relationship(
         back_populates="subject", foreign_keys="Decision.subject_id"
     )
+
+    def rename(self, name: str) -> None:
+        """Take a new name, with the keys it is found by."""
+        for column, value in name_columns(name).items():
+            setattr(self, column, value)
 
     def __repr__(self) -> str:
         return f"<Subject {self.id} {self.name}>"

@@ -34,7 +34,7 @@ from service.register.models import (
     PartyKind,
     Subject,
 )
-from service.register.names import name_key
+from service.register.names import name_columns, name_key
 from service.rules.disclosure import DecisionFacts, classify
 from service.rules.policy import Policy, current_policy
 from service.search.outbox import enqueue
@@ -220,8 +220,7 @@ def subject_values(data: dict, digest: str | None) -> dict:
     person = data["party_kind"] == PartyKind.PERSON
     code = data.get("uscc")
     return {
-        "kind": data["party_kind"], "name": data["party_name"],
-        "name_key": name_key(data["party_name"]), "uscc": code,
+        "kind": data["party_kind"], **name_columns(data["party_name"]), "uscc": code,
         "legacy_code": data.get("legacy_code"),
         "id_type": data.get("id_type") if person else None,
         "id_number_masked": mask_id_number(data["id_number"]) if digest else None,
@@ -241,7 +240,7 @@ def _refresh_subject(subject: Subject, data: dict, now: datetime) -> None:
     """Keep the name and the representative of the newest decision."""
     rep = None if data["party_kind"] == PartyKind.PERSON else data.get("legal_representative")
     if subject.name != data["party_name"] or (rep and subject.legal_representative != rep):
-        subject.name, subject.name_key = data["party_name"], name_key(data["party_name"])
+        subject.rename(data["party_name"])
         subject.legal_representative = rep or subject.legal_representative
         subject.updated_at = now
 
@@ -253,7 +252,7 @@ def find_or_create_person(name: str, id_type: str, id_number: str, *, now: datet
     digest = id_digest(id_type, id_number, secret or _secret())
     person = db.session.scalar(select(Subject).where(Subject.id_digest == digest))
     if person is None:
-        person = Subject(kind=PartyKind.PERSON.value, name=name, name_key=name_key(name),
+        person = Subject(kind=PartyKind.PERSON.value, **name_columns(name),
                          id_type=id_type, id_number_masked=mask_id_number(id_number),
                          id_digest=digest, created_at=now, updated_at=now)
         db.session.add(person)

@@ -53,3 +53,32 @@ def test_history_triggers_and_batch_answers_downgrade_and_upgrade_again(backend,
         assert any(name.startswith("bank_queries_") for name in left)  # 0006's stay
         upgrade_database(url)
         assert added <= _triggers(url)
+
+
+def test_name_body_is_filled_in_for_subjects_on_file(backend, tmp_path):
+    """0015 on a database holding subjects that other rows point to (SQLite cannot
+    recreate such a table with foreign keys on)."""
+    with fresh_database(backend, tmp_path) as url:
+        command.downgrade(alembic_config(url), "0014_change_data_version")
+        engine = create_engine(url)
+        try:
+            with engine.begin() as connection:
+                for name in ("北京市朝阳区星汇箱包有限公司", "星汇箱包有限公司", "广东省深圳市"):
+                    connection.execute(text(
+                        "INSERT INTO subjects (kind, name, name_key, created_at, updated_at) "
+                        "VALUES ('法人及非法人组织', :n, :n, :t, :t)"),
+                        {"n": name, "t": "2026-01-01 00:00:00"})
+                first = connection.scalar(text("SELECT min(id) FROM subjects"))
+                connection.execute(text("INSERT INTO data_changes (at, subject_id, kind) "
+                                        "VALUES (:t, :s, 'decision.published')"),
+                                   {"t": "2026-01-01 00:00:00", "s": first})
+            upgrade_database(url)
+            with engine.connect() as connection:
+                bodies = connection.execute(text(
+                    "SELECT name_key, name_body FROM subjects ORDER BY id")).all()
+                linked = connection.scalar(text("SELECT count(*) FROM data_changes"))
+        finally:
+            engine.dispose()
+    assert [body for _key, body in bodies] == ["星汇箱包有限公司", "星汇箱包有限公司",
+                                               "广东省深圳市"]
+    assert linked == 1
