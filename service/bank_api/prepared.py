@@ -93,12 +93,26 @@ class Prepared:
         values = {**defaults, **params}
         return {k: (bind[k](v) if bind.get(k) else v) for k, v in values.items()}
 
-    def execute_many(self, connection, rows: list[dict]) -> None:
-        """Run an INSERT for every row with the driver's executemany."""
+    def execute_many(self, connection, rows: list[dict], shared: dict | None = None) -> None:
+        """Run an INSERT for every row with the driver's executemany; the values in `shared`
+        (the same for every row) go through their bind processors once, not once per row."""
         connection, _dialect, c = self._prepare(connection)
+        shared = shared or {}
+        if shared and c.names is not None:
+            bound = {k: (c.bind[k](v) if c.bind.get(k) else v) for k, v in shared.items()}
+            own = _Compiled(c.sql, tuple(k for k in c.names if k not in bound), c.defaults,
+                            c.bind, c.columns, c.types, c.results)
+            slots = [(True, bound[k]) if k in bound else (False, None) for k in c.names]
+
+            def args(row):
+                mine = iter(self._args(own, row))
+                return tuple(value if is_shared else next(mine) for is_shared, value in slots)
+        else:
+            def args(row):
+                return self._args(c, {**row, **shared})
         cursor = connection.connection.driver_connection.cursor()
         try:
-            cursor.executemany(c.sql, [self._args(c, row) for row in rows])
+            cursor.executemany(c.sql, [args(row) for row in rows])
         finally:
             cursor.close()
 

@@ -85,15 +85,16 @@ def log_queries(client_id: int, kind: str, items: list[LoggedQuery], *, as_of: d
         return
     rid = request_id()
     connection = begin_writes()
-    rows = [{"at": now, "client_id": client_id, "request_id": rid, "kind": kind,
-             "query": printable(item.query), "subject_id": item.subject_id, "as_of": as_of,
+    shared = {"at": now, "client_id": client_id, "request_id": rid, "kind": kind,
+              "as_of": as_of}
+    rows = [{"query": printable(item.query), "subject_id": item.subject_id,
              "data_version": data_version if item.data_version is None else item.data_version,
              "status": item.status, "answer": item.answer}
             for item in items]
     if connection.dialect.name == "postgresql" and len(rows) > 1:
-        _copy(connection, rows)
+        _copy(connection, [{**shared, **row} for row in rows])
     else:
-        _INSERT.execute_many(connection, rows)
+        _INSERT.execute_many(connection, rows, shared)
 
 
 _COPY = f"COPY {BankQuery.__tablename__} ({', '.join(_COLUMNS)}) FROM STDIN"
