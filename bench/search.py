@@ -228,7 +228,8 @@ def time_http(url: str, index_dir: str, queries, workers: int = 2) -> dict:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     env = {**os.environ, "DATABASE_URL": url, "INDEX_DIR": index_dir,
-           "SECRET_KEY": "bench-secret-key-0123456789", "PYTHONPATH": str(ROOT)}
+           "SECRET_KEY": "bench-secret-key-0123456789", "PYTHONPATH": str(ROOT),
+           "PUBLIC_SEARCH_RATE_LIMIT": "1000000/minute"}  # one client asks every query
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
          "--timeout", "120", "wsgi:app"], cwd=ROOT, env=env,

@@ -28,6 +28,8 @@ PG_ADMIN_URL = os.environ.get(
 )
 BACKENDS = [b for b in os.environ.get("TEST_BACKENDS", "sqlite,postgresql").split(",") if b]
 TEST_SECRET = "test-secret-key-not-for-production"
+UNLIMITED_PUBLIC = dict.fromkeys(("PUBLIC_RATE_LIMIT", "PUBLIC_SEARCH_RATE_LIMIT",
+                                  "PUBLIC_DOWNLOAD_RATE_LIMIT"), "100000/minute")
 
 
 @contextmanager
@@ -65,7 +67,9 @@ def make_test_app(url: str, directory: Path, **overrides):
         "TESTING": True,
         "WTF_CSRF_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",
-        "PUBLIC_RATE_LIMIT": "100000/minute",  # tests/bank_watch/test_public_limit.py sets its own
+        # Tests browse and search far faster than a reader; the limit tests set their own
+        # (tests/bank_watch/test_public_limit.py, tests/public/test_rate_limits.py).
+        **UNLIMITED_PUBLIC,
     }
     config.update(overrides)
     return create_app(config)

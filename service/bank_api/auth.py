@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import ClassVar
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, render_template, request
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
@@ -47,6 +47,15 @@ log = logging.getLogger(__name__)
 
 DEFAULT_RATE_LIMIT = "600/minute"
 DEFAULT_PUBLIC_RATE_LIMIT = "60/minute"  # per client address, the public report pages together
+# Per client address, the site's query pages together (/search, the lists, statistics): a
+# reader clicks a page every few seconds; one search can take tens of milliseconds of CPU.
+DEFAULT_PUBLIC_SEARCH_RATE_LIMIT = "30/minute"
+# Per client address, whole-register downloads and the feed together (a reader polls the feed
+# every few minutes; one CSV of every disclosed decision streams the whole table).
+DEFAULT_PUBLIC_DOWNLOAD_RATE_LIMIT = "10/minute"
+PUBLIC_LIMIT_SETTINGS = {"PUBLIC_RATE_LIMIT": DEFAULT_PUBLIC_RATE_LIMIT,
+                         "PUBLIC_SEARCH_RATE_LIMIT": DEFAULT_PUBLIC_SEARCH_RATE_LIMIT,
+                         "PUBLIC_DOWNLOAD_RATE_LIMIT": DEFAULT_PUBLIC_DOWNLOAD_RATE_LIMIT}
 LAST_USED_PRECISION = timedelta(seconds=60)  # last_used_at is written at most once a minute
 
 
@@ -81,24 +90,29 @@ class LocalMemoryStorage(MemoryStorage):
         return None
 
 
-def _public_limit() -> str:
-    return current_app.config["PUBLIC_RATE_LIMIT"]
+def _setting(name: str):
+    return lambda: current_app.config[name]
 
 
 # Bank clients are counted by count_request; the decorated public endpoints by address.
 limiter = Limiter(key_func=get_remote_address, headers_enabled=True, strategy="fixed-window")
 # The public report checks (API and pages) need no key: one budget per client address.
 # Behind a reverse proxy, set TRUSTED_PROXIES so that the address is the caller's.
-public_limit = limiter.shared_limit(_public_limit, scope="public_reports",
+public_limit = limiter.shared_limit(_setting("PUBLIC_RATE_LIMIT"), scope="public_reports",
                                     key_func=get_remote_address)
+# The public site's expensive pages, one budget per address for each kind (service/public).
+search_limit = limiter.shared_limit(_setting("PUBLIC_SEARCH_RATE_LIMIT"), scope="public_search",
+                                    key_func=get_remote_address)
+download_limit = limiter.shared_limit(_setting("PUBLIC_DOWNLOAD_RATE_LIMIT"),
+                                      scope="public_downloads", key_func=get_remote_address)
 
 
 def init_auth(app: Flask) -> None:
     """Configure and check the rate limits; Redis when REDIS_URL is set, memory otherwise."""
     app.config.setdefault("BANK_API_RATE_LIMIT",
                           os.environ.get("BANK_API_RATE_LIMIT", DEFAULT_RATE_LIMIT))
-    app.config.setdefault("PUBLIC_RATE_LIMIT",
-                          os.environ.get("PUBLIC_RATE_LIMIT", DEFAULT_PUBLIC_RATE_LIMIT))
+    for name, default in PUBLIC_LIMIT_SETTINGS.items():
+        app.config.setdefault(name, os.environ.get(name, default))
     app.config.setdefault("BANK_API_AUTH_CACHE_SECONDS",
                           os.environ.get("BANK_API_AUTH_CACHE_SECONDS", "5"))
     try:
@@ -118,7 +132,7 @@ def init_auth(app: Flask) -> None:
         # A Redis that hangs must not hang the requests: give up on it within half a second.
         app.config.setdefault("RATELIMIT_STORAGE_OPTIONS",
                               {"socket_connect_timeout": 0.5, "socket_timeout": 0.5})
-    for name in ("BANK_API_RATE_LIMIT", "PUBLIC_RATE_LIMIT"):
+    for name in ("BANK_API_RATE_LIMIT", *PUBLIC_LIMIT_SETTINGS):
         try:
             parse_limit(app.config[name])
         except ValueError as exc:
@@ -126,6 +140,7 @@ def init_auth(app: Flask) -> None:
                               'write it like "600/minute" or "20/second"') from exc
     app.extensions["bank_api_auth"] = KeyCache()
     limiter.init_app(app)
+    app.register_error_handler(RateLimitExceeded, too_many_requests)
 
 
 class KeyCache:
@@ -317,6 +332,29 @@ def rate_limited(exc: RateLimitExceeded):
         429, "rate_limited",
         f"rate limit of {exc.limit.limit} exceeded for {caller}; "
         "wait until the time in Retry-After"))
+
+
+_PERIODS = {"second": "秒", "minute": "分钟", "hour": "小时", "day": "天", "month": "月",
+            "year": "年"}
+
+
+def too_many_requests(exc: RateLimitExceeded):
+    """Over a public budget: problem+json for the APIs and JSON downloads, else a Chinese page.
+
+    Flask-Limiter adds Retry-After (and the X-RateLimit-* headers) after this.
+    """
+    if request.path.startswith("/api/") or request.path.endswith(".json"):
+        return rate_limited(exc)
+    item = exc.limit.limit
+    current = limiter.current_limit
+    wait = int(current.reset_at - time.time()) if current is not None else item.get_expiry()
+    period = _PERIODS.get(item.GRANULARITY.name, item.GRANULARITY.name)
+    per = f"每{period}" if item.multiples == 1 else f"每 {item.multiples} {period}"
+    response = current_app.make_response((render_template(
+        "error.html", error=exc, retry_after=max(1, wait),
+        limit_text=f"{per}最多 {item.amount} 次"), 429))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def start_timer() -> None:

@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from service.bank_api.auth import search_limit
 from service.core import clock
 from service.core.db import db
 from service.core.routing import MAX_ID
@@ -270,6 +271,7 @@ def _start_applier() -> None:
 
 
 @bp.get("/search")
+@search_limit
 def search_page():
     args = parse_args(request.args)
     today = clock.today()

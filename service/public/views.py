@@ -16,6 +16,7 @@ from flask import (
     url_for,
 )
 
+from service.bank_api.auth import download_limit, search_limit
 from service.core import clock
 from service.core.routing import refuse_nul_characters
 from service.lists.queries import subject_status
@@ -118,6 +119,7 @@ def subject_lookup():
 
 
 @bp.get("/subjects/by-code/<code>")
+@search_limit
 def subject_by_code(code: str):
     code = clean_code(code)
     if len(code) > 40:
@@ -132,12 +134,14 @@ def subject_by_code(code: str):
 
 
 @bp.get("/blacklist")
+@search_limit
 @use_query(ListArgs, location="query")
 def blacklist(**args):
     return _list_page("black", **args)
 
 
 @bp.get("/redlist")
+@search_limit
 @use_query(ListArgs, location="query")
 def redlist(**args):
     return _list_page("red", **args)
@@ -156,6 +160,7 @@ def _list_page(kind: str, *, q: str, authority: int | None, province: str | None
 
 
 @bp.get("/statistics")
+@search_limit
 @use_query(StatisticsArgs, location="query")
 def statistics(**args):
     table = stats.enforcement_statistics(_stats_filters(**args))
@@ -166,6 +171,7 @@ def statistics(**args):
 
 
 @bp.get("/statistics.csv")
+@download_limit
 @use_query(StatisticsArgs, location="query")
 def statistics_csv(**args):
     filters = _stats_filters(**args)
@@ -191,6 +197,7 @@ def open_data():
 
 
 @bp.get("/open-data/decisions.<fmt>")
+@download_limit
 def decisions_download(fmt: str):
     today = clock.today()
     records = opendata.decision_records(today, request.url_root)
@@ -198,6 +205,7 @@ def decisions_download(fmt: str):
 
 
 @bp.get("/open-data/<any(blacklist, redlist):name>.<fmt>")
+@download_limit
 def list_download(name: str, fmt: str):
     today = clock.today()
     records = opendata.entry_records(name.removesuffix("list"), today, request.url_root)
@@ -221,6 +229,7 @@ def _attachment(body, mimetype: str, filename: str) -> Response:
 
 
 @bp.get("/feed.atom")
+@download_limit
 def atom_feed():
     decisions = queries.latest_decisions(clock.today(), limit=feed.FEED_SIZE)
     body = feed.build_feed(decisions, base_url=request.url_root, now=clock.now())

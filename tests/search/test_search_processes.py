@@ -27,7 +27,13 @@ import pytest
 from service.core import clock
 from service.core.db import db
 from service.search.interface import get_search
-from tests.conftest import TEST_SECRET, _free_port, fresh_database, make_test_app
+from tests.conftest import (
+    TEST_SECRET,
+    UNLIMITED_PUBLIC,
+    _free_port,
+    fresh_database,
+    make_test_app,
+)
 from tests.factories import make_authority, make_decision, make_subject
 from tests.search.conftest import close_app, write_import_file
 
@@ -42,7 +48,7 @@ def deployment(tmp_path):
     """A migrated SQLite file and the environment the server and the CLI run with."""
     with fresh_database("sqlite", tmp_path) as url:
         yield {**os.environ, "DATABASE_URL": url, "INDEX_DIR": str(tmp_path / "index"),
-               "INSTANCE_DIR": str(tmp_path), "SECRET_KEY": TEST_SECRET}
+               "INSTANCE_DIR": str(tmp_path), "SECRET_KEY": TEST_SECRET, **UNLIMITED_PUBLIC}
 
 
 def _seed(env: dict, directory: Path) -> None:
