@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import g, request, url_for
+from flask import g, request
 
 from service.bank_api import bp
 from service.bank_api.auth import public_limit, require_client
@@ -30,6 +30,7 @@ from service.core.actors import Actor
 from service.core.clock import now, today
 from service.core.db import takes_write_lock, transactional
 from service.core.errors import ApiError, json_object, problem_response
+from service.core.routing import external_url
 from service.register.identifiers import check_uscc, clean_code
 
 register()
@@ -38,8 +39,8 @@ register()
 def report_answer(report) -> dict:
     return ReportAnswerSchema().dump({
         "number": report.number,
-        "html_url": url_for("reports_site.report_page", number=report.number, _external=True),
-        "verify_url": url_for("reports_site.verify_page", number=report.number, _external=True),
+        "html_url": external_url("reports_site.report_page", number=report.number),
+        "verify_url": external_url("reports_site.verify_page", number=report.number),
         **report_document(report)})
 
 

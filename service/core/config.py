@@ -3,6 +3,7 @@
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_POLICY = ROOT / "service" / "rules" / "policy.toml"
@@ -43,6 +44,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "INSTANCE_DIR": str(instance),
         # How many reverse proxies in front set X-Forwarded-For/-Proto/-Host (0: none).
         "TRUSTED_PROXIES": os.environ.get("TRUSTED_PROXIES", "0"),
+        # The site's own address for links read elsewhere (feed, open data, reports);
+        # unset: the request's Host header, which any client can forge.
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL"),
     }
     if os.environ.get("SESSION_COOKIE_SECURE"):
         config["SESSION_COOKIE_SECURE"] = os.environ["SESSION_COOKIE_SECURE"] not in ("0", "false")
@@ -82,3 +86,27 @@ def check_config(config: dict) -> None:
     config["TRUSTED_PROXIES"] = int(proxies)
     if config["SEARCH_BACKEND"] not in ("whoosh", "null"):
         raise ConfigError("SEARCH_BACKEND must be 'whoosh' or 'null'")
+    config["PUBLIC_BASE_URL"] = public_base_url(config.get("PUBLIC_BASE_URL"))
+
+
+def public_base_url(value: str | None) -> str | None:
+    """`scheme://host[:port]` of PUBLIC_BASE_URL without a trailing slash, or None when unset."""
+    if not value or not value.strip():
+        return None
+    problem = None
+    try:
+        parts = urlsplit(value.strip())
+        parts.port  # noqa: B018 (raises ValueError on a port that is no number)
+    except ValueError as exc:
+        problem = str(exc)
+    else:
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            problem = "it must start with http:// or https:// and name a host"
+        elif parts.username is not None or parts.password is not None:
+            problem = "it must not hold a user name or password"
+        elif parts.path not in ("", "/") or "?" in value or "#" in value:
+            problem = "it must not hold a path, query or fragment"
+    if problem:
+        raise ConfigError(f"PUBLIC_BASE_URL={value!r}: {problem}; write the site's public "
+                          "address only, like https://credit.example.gov.cn")
+    return f"{parts.scheme}://{parts.netloc.lower()}"

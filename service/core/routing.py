@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, request
+from flask import abort, current_app, request, url_for
 from werkzeug.routing import IntegerConverter
 
 # Primary keys are INTEGER columns: 32 bits on PostgreSQL, 64 on SQLite.
@@ -37,5 +37,24 @@ def _pairs(values) -> list[str]:
     return [text for pair in values.items(multi=True) for text in pair]
 
 
+def site_root() -> str:
+    """The site's root URL ending in '/', for links read outside the site (feed, downloads).
+
+    PUBLIC_BASE_URL when set; otherwise the request's own, built from its Host header, which
+    a client can set to another site's name (the links would then point there).
+    """
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    return f"{base}{request.script_root}/" if base else request.url_root
+
+
+def external_url(endpoint: str, **values) -> str:
+    """`url_for(endpoint, _external=True)`, on PUBLIC_BASE_URL when it is set."""
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if not base:
+        return url_for(endpoint, _external=True, **values)
+    return base + url_for(endpoint, **values)
+
+
 def init_routing(app) -> None:
     app.url_map.converters["int"] = IdConverter
+    app.add_template_global(external_url)

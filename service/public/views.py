@@ -18,7 +18,7 @@ from flask import (
 
 from service.bank_api.auth import download_limit, search_limit
 from service.core import clock
-from service.core.routing import refuse_nul_characters
+from service.core.routing import refuse_nul_characters, site_root
 from service.lists.queries import subject_status
 from service.public import feed, opendata, queries
 from service.public import statistics as stats
@@ -200,7 +200,7 @@ def open_data():
 @download_limit
 def decisions_download(fmt: str):
     today = clock.today()
-    records = opendata.decision_records(today, request.url_root)
+    records = opendata.decision_records(today, site_root())
     return _stream(records, fmt, opendata.DECISION_FIELDS, f"decisions-{today}", today)
 
 
@@ -208,7 +208,7 @@ def decisions_download(fmt: str):
 @download_limit
 def list_download(name: str, fmt: str):
     today = clock.today()
-    records = opendata.entry_records(name.removesuffix("list"), today, request.url_root)
+    records = opendata.entry_records(name.removesuffix("list"), today, site_root())
     return _stream(records, fmt, opendata.ENTRY_FIELDS, f"{name}-{today}", today)
 
 
@@ -216,7 +216,7 @@ def _stream(records, fmt: str, fields, stem: str, today) -> Response:
     if fmt == "csv":
         chunks, mimetype = opendata.csv_stream(records, fields), "text/csv"
     elif fmt == "json":
-        meta = {"as_of": today.isoformat(), "source": request.url_root}
+        meta = {"as_of": today.isoformat(), "source": site_root()}
         chunks, mimetype = opendata.json_stream(records, meta), "application/json"
     else:
         abort(404)
@@ -232,5 +232,5 @@ def _attachment(body, mimetype: str, filename: str) -> Response:
 @download_limit
 def atom_feed():
     decisions = queries.latest_decisions(clock.today(), limit=feed.FEED_SIZE)
-    body = feed.build_feed(decisions, base_url=request.url_root, now=clock.now())
+    body = feed.build_feed(decisions, base_url=site_root(), now=clock.now())
     return Response(body, mimetype="application/atom+xml")

@@ -31,6 +31,7 @@ from service.core import clock
 from service.core.actors import Actor
 from service.core.db import db, transactional
 from service.core.errors import ApiError, json_object
+from service.core.routing import external_url
 from service.register.models import Authority, Decision, DecisionRevision
 from service.register.operations import (
     RegisterError,
@@ -148,7 +149,7 @@ def _status(decision: Decision, today) -> dict:
             "revocation_kind", "revocation_reason")},
         "authority": decision.authority.name, "is_disclosed": disclosed,
         "responsible_persons": decision.responsible_persons or [],
-        "public_url": url_for("public.decision_page", decision_id=decision.id, _external=True)
+        "public_url": external_url("public.decision_page", decision_id=decision.id)
         if disclosed else None,
         "revisions": revisions,
     })

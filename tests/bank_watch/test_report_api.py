@@ -12,9 +12,10 @@ from tests.console.helpers import post_form
 from tests.factories import make_decision, make_entry, make_subject, make_uscc
 
 
-def issue(bank, uscc, **kw):
+def issue(bank, uscc, *, base_url=None, **kw):
     headers = kw.pop("headers", {})
-    return bank.post("/api/v1/reports", json={"uscc": uscc, **kw}, headers=headers)
+    return bank.post("/api/v1/reports", json={"uscc": uscc, **kw}, headers=headers,
+                     base_url=base_url)
 
 
 def test_a_report_is_issued_signed_logged_and_verifiable(bank, session):
@@ -43,6 +44,19 @@ def test_a_report_is_issued_signed_logged_and_verifiable(bank, session):
         "number": body["number"], "report": report})
     assert verified.get_json()["result"] == "genuine"
     assert bank.get(f"/api/v1/reports/{body['number']}").get_json() == body
+
+
+def test_report_links_name_public_base_url_not_the_host_header(app, bank, session, monkeypatch):
+    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", "https://credit.example.gov.cn")
+
+    body = issue(bank, make_subject().uscc, base_url="http://evil.example").get_json()
+    page = bank.get(f"/reports/{body['number']}", base_url="http://evil.example")
+
+    base = "https://credit.example.gov.cn/reports"
+    assert body["html_url"] == f"{base}/{body['number']}"
+    assert body["verify_url"] == f"{base}/verify?number={body['number']}"
+    assert f"{base}/verify" in page.get_data(as_text=True)
+    assert "evil.example" not in page.get_data(as_text=True)
 
 
 def test_verification_is_public_and_detects_tampering(bank, client, session):

@@ -13,6 +13,31 @@ def test_missing_policy_file_is_refused(tmp_path):
         load_config({"POLICY_FILE": str(tmp_path / "nope.toml"), "INSTANCE_DIR": str(tmp_path)})
 
 
+@pytest.mark.parametrize(("given", "kept"), [
+    ("https://credit.example.gov.cn", "https://credit.example.gov.cn"),
+    (" HTTPS://Credit.Example.gov.cn:8443/ ", "https://credit.example.gov.cn:8443"),
+    ("", None),
+])
+def test_public_base_url_is_kept_as_scheme_and_host(tmp_path, given, kept):
+    config = load_config({"PUBLIC_BASE_URL": given, "INSTANCE_DIR": str(tmp_path)})
+    assert config["PUBLIC_BASE_URL"] == kept
+
+
+@pytest.mark.parametrize(("given", "says"), [
+    ("credit.example.gov.cn", "http:// or https://"),
+    ("ftp://credit.example.gov.cn", "http:// or https://"),
+    ("https://", "http:// or https://"),
+    ("https://credit.example.gov.cn/site", "path, query or fragment"),
+    ("https://credit.example.gov.cn/?x=1", "path, query or fragment"),
+    ("https://credit.example.gov.cn#top", "path, query or fragment"),
+    ("https://admin:pw@credit.example.gov.cn", "user name or password"),
+    ("https://credit.example.gov.cn:port", "Port"),
+])
+def test_a_bad_public_base_url_stops_the_start(tmp_path, given, says):
+    with pytest.raises(ConfigError, match=f"PUBLIC_BASE_URL=.*{says}.*https://credit.example"):
+        load_config({"PUBLIC_BASE_URL": given, "INSTANCE_DIR": str(tmp_path)})
+
+
 def test_secret_key_is_generated_once_into_instance(tmp_path, monkeypatch):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.setenv("INSTANCE_DIR", str(tmp_path))

@@ -145,3 +145,31 @@ def test_atom_feed_stays_well_formed_with_a_control_character_in_a_record(client
 
     titles = [e.find(f"{ATOM}title").text for e in root.iter(f"{ATOM}entry")]
     assert any(t.startswith("北京某某 商贸有限公司") for t in titles)
+
+
+BASE, FORGED = "https://credit.example.gov.cn", "http://evil.example"
+
+
+def test_links_name_public_base_url_whatever_host_the_request_names(app, client, world,
+                                                                   monkeypatch):
+    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", BASE)
+
+    feed = ET.fromstring(client.get("/feed.atom", base_url=FORGED).get_data())  # noqa: S314
+    body = json.loads(client.get("/open-data/decisions.json", base_url=FORGED).get_data())
+    rows = csv.DictReader(io.StringIO(client.get(
+        "/open-data/blacklist.csv", base_url=FORGED).get_data(as_text=True).lstrip("\ufeff")))
+
+    hrefs = [link.get("href") for link in feed.iter(f"{ATOM}link")]
+    assert feed.find(f"{ATOM}id").text == f"{BASE}/feed.atom"
+    assert f"{BASE}/decisions/{world.disclosed.id}" in hrefs
+    assert body["source"] == f"{BASE}/"
+    assert {r["url"] for r in body["records"]} == {
+        f"{BASE}/decisions/{i}" for i in _public_ids(world)}
+    assert {r["网址"].rsplit("/", 1)[0] for r in rows} == {f"{BASE}/subjects"}
+
+
+def test_without_public_base_url_links_follow_the_request(client, world):
+    """The embedded default: links name the host asked for (README: set PUBLIC_BASE_URL)."""
+    feed = ET.fromstring(client.get("/feed.atom", base_url=FORGED).get_data())  # noqa: S314
+
+    assert feed.find(f"{ATOM}id").text == f"{FORGED}/feed.atom"

@@ -161,6 +161,14 @@ def test_a_key_naming_no_field_is_refused_not_dropped(client, keys):
     assert count(Decision) == 1
 
 
+def test_public_url_names_public_base_url_not_the_host_header(app, client, keys, monkeypatch):
+    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", "https://credit.example.gov.cn")
+    created = client.post(URL, json=record(), headers=auth(keys["own"]),
+                          base_url="http://evil.example").json
+
+    assert created["public_url"] == f"https://credit.example.gov.cn/decisions/{created['id']}"
+
+
 def test_status_is_visible_to_the_authoritys_client_only(client, keys):
     created = client.post(URL, json=record(), headers=auth(keys["own"])).json
     own = client.get(f"{URL}/{created['id']}", headers=auth(keys["own"]))
