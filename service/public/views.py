@@ -9,9 +9,11 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     redirect,
     render_template,
     request,
+    send_from_directory,
     stream_with_context,
     url_for,
 )
@@ -82,6 +84,13 @@ def home():
     today = clock.today()
     return render_template("public/home.html", today=today, counts=queries.site_counts(today),
                            latest=queries.latest_decisions(today))
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers and feed readers ask for /favicon.ico whatever the page links (base.html)."""
+    return send_from_directory(current_app.static_folder, "favicon.ico",
+                               mimetype="image/vnd.microsoft.icon", max_age=86400)
 
 
 @bp.get("/decisions/<int:decision_id>")

@@ -57,3 +57,19 @@ def test_pages_load_no_outside_assets(client, world):
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
     assert not re.search(r'(src|href)="(https?:)?//', html)
     assert client.get("/static/site.css").status_code == 200
+
+
+def test_every_page_has_a_favicon(client, session):
+    html = client.get("/").get_data(as_text=True)
+    icon = client.get("/favicon.ico")
+    svg = client.get("/static/favicon.svg")
+
+    assert '<link rel="icon" href="/favicon.ico" sizes="32x32">' in html
+    assert 'href="/static/favicon.svg" type="image/svg+xml"' in html
+    assert icon.status_code == 200
+    assert icon.mimetype == "image/vnd.microsoft.icon"
+    assert icon.data[:4] == b"\0\0\1\0"  # an ICO directory of icons
+    assert "max-age=86400" in icon.headers["Cache-Control"]
+    assert svg.status_code == 200
+    assert svg.mimetype == "image/svg+xml"
+    assert "<svg" in svg.get_data(as_text=True)
