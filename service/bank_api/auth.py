@@ -49,7 +49,7 @@ DEFAULT_RATE_LIMIT = "600/minute"
 DEFAULT_PUBLIC_RATE_LIMIT = "60/minute"  # per client address, the public report pages together
 # Per client address, the site's query pages together (/search, the lists, statistics): a
 # reader clicks a page every few seconds; one search can take tens of milliseconds of CPU.
-DEFAULT_PUBLIC_SEARCH_RATE_LIMIT = "30/minute"
+DEFAULT_PUBLIC_SEARCH_RATE_LIMIT = "60/minute"  # a person clicking through lists and results
 # Per client address, whole-register downloads and the feed together (a reader polls the feed
 # every few minutes; one CSV of every disclosed decision streams the whole table).
 DEFAULT_PUBLIC_DOWNLOAD_RATE_LIMIT = "10/minute"

@@ -72,4 +72,4 @@ def test_production_defaults_limit_the_public_site(tmp_path):
     app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}",
                       "INSTANCE_DIR": str(tmp_path), "SECRET_KEY": "x" * 20})
     assert (app.config["PUBLIC_SEARCH_RATE_LIMIT"], app.config["PUBLIC_DOWNLOAD_RATE_LIMIT"]) == (
-        "30/minute", "10/minute")
+        "60/minute", "10/minute")
