@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from flask import Blueprint, Flask, current_app, g, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import BadRequest
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 csrf = CSRFProtect()
@@ -111,4 +112,8 @@ def _protect_forms() -> None:
 
 
 def _csrf_failed(error: CSRFError):
+    if request.blueprint != "console":  # a public form (report verification): the site's page
+        return render_template("error.html", error=BadRequest(), detail=(
+            "表单已过期或来源无法验证（CSRF 校验失败），未执行。"
+            "请返回上一页，刷新后重新提交。")), 400
     return render_template("console/csrf_error.html", error=error), 400

@@ -276,3 +276,13 @@ def test_a_copy_of_the_cookie_signs_nobody_in_after_logout(app, client, clerk):
     assert len(_events("user.logout", clerk)) == 1
     login(client, clerk)  # a new session of the same user is not affected
     assert client.get("/console/").status_code == 200
+
+
+def test_a_public_form_without_its_token_gets_the_sites_page_not_the_consoles(client):
+    """The public report verification form is not the console: no 返回工作台 for visitors."""
+    response = client.post("/reports/verify", data={"number": "R-1"})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "CSRF" in text
+    assert "返回首页" in text
+    assert "工作台" not in text

@@ -131,3 +131,14 @@ def test_lookup_of_code_with_a_slash_answers_instead_of_404(client, world, typed
 
     assert response.status_code == 200
     assert 'data-status="nothing_on_record"' in html
+
+
+def test_an_individual_business_names_its_operator_not_a_legal_representative(client, world):
+    """个体工商户 have an operator (经营者); only organisations have a 法定代表人."""
+    shop = make_subject("南昌市东湖区某某服装店", kind="个体工商户", legal_representative="钱七")
+    decision = make_decision(shop, world.authority, decided_on=world.today - timedelta(days=3))
+
+    for path in (f"/subjects/{shop.id}", f"/decisions/{decision.id}"):
+        html = client.get(path).get_data(as_text=True)
+        assert "经营者" in html, path
+        assert "法定代表人" not in html, path
