@@ -104,6 +104,8 @@ _SPLIT = re.compile(r"[、,，;；/|\s]+")
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
                    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+# A plain decimal, its thousands optionally grouped by commas (Excel writes 1,000.50).
+_AMOUNT = re.compile(r"^[-+]?(?:(?:\d+|\d{1,3}(?:,\d{3})+)(?:\.\d*)?|\.\d+)$")
 _LEGACY_CODE = re.compile(r"^[0-9A-Z]{8,20}$")
 
 DecisionContext = Context[dict]
@@ -207,9 +209,14 @@ class Money(fields.Field):
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, bool):
             raise ValidationError("must be a number of 万元")
-        text = str(value).strip().replace(",", "")
+        text = str(value).strip()
+        # A number (JSON, a spreadsheet cell) is taken as it is; text must be written plainly.
+        if not isinstance(value, int | float | Decimal) and not _AMOUNT.match(text):
+            raise ValidationError(
+                f"{text!r} is not a number of 万元 written plainly (金额格式错误): digits with a "
+                "decimal point, commas only between thousands (1,000.50); no exponent")
         try:
-            amount = Decimal(text)
+            amount = Decimal(text.replace(",", ""))
         except InvalidOperation:
             raise ValidationError(f"{text!r} is not a number (金额格式错误)") from None
         if not amount.is_finite():
