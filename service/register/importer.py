@@ -4,7 +4,7 @@ The file is streamed a batch at a time (never held in memory) and each batch is
 committed on its own, so a crash loses at most one batch and running the same
 file again converges: the natural key is authority + decision number, a row
 equal to the stored decision changes nothing, a row with different content
-becomes a correction (a new revision, reason "bulk import correction"), never a
+becomes a correction (a new revision, reason CORRECTION_REASON), never a
 duplicate.
 
 Bulk files come from officials' own case systems, where the decision was
@@ -67,7 +67,7 @@ log = logging.getLogger(__name__)
 
 BATCH_SIZE = 1000
 MAX_ERRORS = 100
-CORRECTION_REASON = "bulk import correction"
+CORRECTION_REASON = "批量导入更正（文件中同一文号的内容与已存记录不同）"  # shown in the history
 REASON_HEADER = "错误原因"
 REQUIRED_FIELDS = ("party_name", "party_kind", "number", "violation_type", "facts",
                    "legal_basis", "penalty_categories", "penalty_content", "decided_on",
