@@ -14,6 +14,13 @@ from service.core.actors import Actor
 from service.core.db import db
 
 
+def exact_text(amount: Decimal) -> str:
+    """An exact amount without trailing zeros: 5.000000 (as a NUMERIC column gives it back)
+    and 5 read the same, so a history never shows 5.000000 → 5 as a change."""
+    text = format(amount, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def jsonable(value):
     """Plain JSON for audit snapshots: dates as ISO strings, money as exact strings."""
     if isinstance(value, dict):
@@ -23,7 +30,7 @@ def jsonable(value):
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Decimal):
-        return format(value, "f")
+        return exact_text(value)
     return value
 
 

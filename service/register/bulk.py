@@ -14,6 +14,7 @@ from itertools import islice
 
 from sqlalchemy import func, select
 
+from service.audit.operations import exact_text
 from service.core.db import db
 from service.register.identifiers import mask_id_number
 from service.register.models import Decision, PartyKind, Subject
@@ -26,7 +27,7 @@ def plain(value):
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
-        return format(value, "f")
+        return exact_text(value)
     return list(value) if isinstance(value, tuple) else value
 
 

@@ -19,7 +19,7 @@ from decimal import Decimal
 from flask import current_app
 from sqlalchemy import func, select
 
-from service.audit.operations import jsonable, log_event, record_change
+from service.audit.operations import exact_text, jsonable, log_event, record_change
 from service.core.actors import Actor
 from service.core.clock import local_date
 from service.core.db import db
@@ -91,14 +91,9 @@ def content_digest(data: dict, digest: str | None, person_digests: tuple[str, ..
             for p, d in zip(data["responsible_persons"], person_digests, strict=True)]
     for key in ("fine_amount", "confiscated_amount"):
         if isinstance(values.get(key), Decimal):
-            values[key] = _plain(values[key])
+            values[key] = exact_text(values[key])
     text = json.dumps(jsonable(values), sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _plain(amount: Decimal) -> str:
-    text = format(amount, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def responsible_digests(data: dict, secret: str) -> tuple[str, ...]:

@@ -144,6 +144,17 @@ def test_correction_keeps_before_and_after_and_changes_public_view(session):
                                 reason="again", actor=ACTOR, now=later, today=TODAY)
 
 
+def test_a_correction_of_another_field_does_not_list_the_amount_as_changed(session):
+    """Read back from its NUMERIC column the fine is 3.600000; the form says 3.6."""
+    decision = create_decision(data(), actor=ACTOR, now=NOW, status="published", today=TODAY)
+    db.session.commit()
+    db.session.expire(decision)  # as a later request loads it
+    correct_decision(decision, data(penalty_content="罚款3.6万元，没收侵权商品"),
+                     reason="处罚内容补充", actor=ACTOR, now=NOW, today=TODAY)
+    last = revisions(decision)[-1]
+    assert set(last.after) == {"penalty_content"}, (last.before, last.after)
+
+
 def test_correction_needs_a_reason(session):
     decision = create_decision(data(), actor=ACTOR, now=NOW)
     with pytest.raises(RegisterError, match="reason"):
