@@ -24,9 +24,7 @@ jieba.setLogLevel(logging.WARNING)
 _NOISE = re.compile(
     r"[\s\u3000\u00a0`~!@#$%^&*()_+=\[\]{}|\\:;\"'<>,.?/"
     r"，。、；：？！…—“”‘’（）【】〔〕《》〈〉「」『』·-]+")
-# Words spelling correction may fix: names and brands (adidsa, rollex), Latin letters only. A
-# code or number with a wrong character is another party's code, not a typo.
-_SPELLABLE = re.compile(r"[a-z]{4,24}")
+_LATIN_WORD = re.compile(r"^[a-z][a-z0-9]*$")
 # jieba function words that would match almost every document.
 STOPWORDS = frozenset("的了和与及或在其等对为是将被于由以之")
 
@@ -54,8 +52,8 @@ def bigrams(text: str) -> list[str]:
     return [chars[i:i + 2] for i in range(len(chars) - 1)]
 
 
-def is_spellable(word: str) -> bool:
-    return bool(_SPELLABLE.fullmatch(word))
+def is_latin_word(word: str) -> bool:
+    return bool(_LATIN_WORD.match(word))
 
 
 def query_words(text: str) -> list[str]:

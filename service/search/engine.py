@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from service.search.analysis import bigrams, code_key, is_spellable, name_chars, query_words
+from service.search.analysis import bigrams, code_key, is_latin_word, name_chars, query_words
 from service.search.documents import CATEGORY_BITS, COLUMNS
 from service.search.postings import POSTINGS, SEGMENT_COLUMNS, read_column, read_postings
 
@@ -36,9 +36,6 @@ WORD_FIELDS = (("name", 6.0), ("authority_text", 2.5), ("body", 1.0), ("basis", 
 NAME_SUBSTRING = 40.0  # the name contains the query text: above any word match in a name
 EXACT_CODE = 60.0  # USCC or decision number
 FUZZY_FACTOR = 0.5  # a misspelt Latin word counts half
-# Words spelling-corrected per query (analysis.is_spellable says which may be): each walks the
-# index's terms near it, tens of ms on a large index, so a query of many costs no more.
-MAX_FUZZY_WORDS = 2
 MAX_RESULTS = 1000  # results that can be paged through (50 pages of 20)
 _EMPTY = np.zeros(0, dtype=np.int32)
 
@@ -62,21 +59,6 @@ class Filters:
     # Decision ids left out although indexed: withdrawn from view since the index last
     # applied them (see public.search_views.withdrawn_since_indexed).
     exclude: frozenset[int] = frozenset()
-
-
-@dataclass
-class Corrections:
-    """The spelling corrections of one query: the terms matched, and words left to correct."""
-
-    terms: list[str] = field(default_factory=list)
-    words_left: int = MAX_FUZZY_WORDS
-
-    def allow(self, word: str) -> bool:
-        """Whether `word` (not in the index) may be corrected; uses up one of the query's."""
-        if self.words_left <= 0 or not is_spellable(word):
-            return False
-        self.words_left -= 1
-        return True
 
 
 @dataclass
@@ -203,16 +185,14 @@ class Snapshot:
         return answer
 
     def _evaluate(self, groups, filters: Filters, sort: str, today: int) -> Answer:
-        fuzzy = Corrections()
+        fuzzy: list[str] = []
         scores = None
         mask = self.disclosed(today).copy()
         if filters.exclude:
             mask &= ~np.isin(self.columns["did"], np.fromiter(filters.exclude, dtype=np.int64))
         for group in groups:
             if group[0].negated:
-                shown = len(fuzzy.terms)
-                mask &= self._clause_vector(group[0].text, fuzzy) <= 0
-                del fuzzy.terms[shown:]  # an excluded word's corrections are not announced
+                mask &= self._clause_vector(group[0].text, []) <= 0
                 continue
             vector = self._clause_vector(group[0].text, fuzzy)
             for clause in group[1:]:
@@ -230,9 +210,9 @@ class Snapshot:
             others = matched[self._filter_mask(matched, replace(filters, category=None))]
             facets["category"] = self._category_counts(others)
         order = self._order(docs, scores, sort)
-        return Answer(self.ids(order), len(docs), facets, fuzzy.terms)
+        return Answer(self.ids(order), len(docs), facets, fuzzy)
 
-    def _clause_vector(self, text: str, fuzzy: Corrections) -> np.ndarray:
+    def _clause_vector(self, text: str, fuzzy: list[str]) -> np.ndarray:
         """Score of every document for one term: name substring, exact code, words."""
         vector = np.zeros(self.doccount, dtype=np.float32)
         code = code_key(text)
@@ -261,13 +241,13 @@ class Snapshot:
                 break
         return mask
 
-    def _words_vector(self, words: list[str], fuzzy: Corrections) -> np.ndarray:
+    def _words_vector(self, words: list[str], fuzzy: list[str]) -> np.ndarray:
         """All words present (in any field); each scores its best field times its idf."""
         total = None
         for word in words:
             vector = self._word_vector(word)
-            if not vector.any() and fuzzy.allow(word):
-                vector = self._fuzzy_vector(word, fuzzy.terms)
+            if not vector.any() and is_latin_word(word) and len(word) >= 4:
+                vector = self._fuzzy_vector(word, fuzzy)
             total = vector if total is None else np.where((total > 0) & (vector > 0),
                                                           total + vector, 0)
         return total

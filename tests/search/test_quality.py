@@ -198,27 +198,3 @@ def test_a_name_holding_the_typed_text_ranks_above_names_sharing_its_words(searc
         get_search().write([target.id, *(d.id for d in others)])
 
         assert found("晶实业有限", today)[0] == target.id
-
-
-def test_at_most_two_misspelt_words_of_a_query_are_corrected(search_app, corpus):
-    """Each correction walks the index's terms: a query of many costs no more than two."""
-    from service.search.interface import SearchRequest
-
-    with search_app.app_context():
-        answer = get_search().search(SearchRequest(q="Chanle Rollex Adidsa", today=clock.today()))
-
-    assert set(answer.fuzzy) == {"chanel", "rolex"}
-    assert answer.total == 0
-
-
-def test_a_code_with_a_wrong_character_is_not_corrected_into_another(search_app, corpus):
-    from tests.factories import make_decision, make_subject
-
-    with search_app.app_context():
-        decision = make_decision(make_subject("苏州市专利测试有限公司"),
-                                 facts="当事人在其产品上标注已失效的专利号ZL202112345678。")
-        db.session.commit()
-        get_search().write([decision.id])
-
-        assert found("ZL202112345678", clock.today()) == [decision.id]
-        assert found("ZL202112345679", clock.today()) == []
