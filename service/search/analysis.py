@@ -1,9 +1,11 @@
-"""Text analysis for the index: jieba words, company-name bigrams, exact codes.
+"""Text analysis for the index: jieba words, character bigrams, exact codes.
 
 Index and query sides share the normalisation (NFKC, lower-case Latin) so a
 full-width "ＡＤＩＤＡＳ" finds "adidas". Company names are also indexed as
 character bigrams: any two or more consecutive characters of a name find it,
-however jieba would have segmented the name.
+however jieba would have segmented the name. So are the Chinese runs of the
+free text: jieba cuts a name it does not know by its neighbours (当事人张三销售
+gives 人张 and 三), and the bigrams 张三 of the text still find it.
 """
 
 from __future__ import annotations
@@ -56,6 +58,23 @@ def is_latin_word(word: str) -> bool:
     return bool(_LATIN_WORD.match(word))
 
 
+def is_alphabetic(word: str) -> bool:
+    """Latin letters only: a word that may be misspelt (codes with digits are not)."""
+    return word.isascii() and word.isalpha()
+
+
+def chinese_bigrams(text: str) -> list[str]:
+    """Overlapping pairs of Chinese characters inside each run (nothing across punctuation)."""
+    grams = (run[i:i + 2] for run in _CHINESE.findall(normalise(text))
+             for i in range(len(run) - 1))
+    return list(dict.fromkeys(grams))
+
+
+def is_chinese(text: str) -> bool:
+    """Only Chinese characters, once punctuation and spaces are dropped."""
+    return bool(_CHINESE.fullmatch(name_chars(text)))
+
+
 def query_words(text: str) -> list[str]:
     """The words of a query term: jieba's precise cut of each run, normalised."""
     return list(dict.fromkeys(w for w, _a, _b in words_with_offsets(text, search_mode=False)))
@@ -63,6 +82,7 @@ def query_words(text: str) -> list[str]:
 
 # Runs of Chinese characters, and runs of Latin letters and digits.
 _RUNS = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[a-z0-9]+")
+_CHINESE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 # An article, paragraph or item of a law (处罚依据): 第五十七条, 第（三）项, 57条, 第101条.
 _ARTICLE = re.compile(r"第?\(?([0-9]{1,4}|[零〇一二两三四五六七八九十百千]{1,8})\)?([条款项])")
 _DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
@@ -173,6 +193,19 @@ class BigramTokenizer(Tokenizer):
             yield token
 
 
+class ChineseBigramTokenizer(Tokenizer):
+    """Every pair of consecutive Chinese characters of a text (free text: facts, penalty...)."""
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
+                 removestops=True, start_pos=0, start_char=0, mode="", **kwargs):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for i, gram in enumerate(chinese_bigrams(value)):
+            token.text, token.boost, token.stopped = gram, 1.0, False
+            if positions:
+                token.pos = start_pos + i
+            yield token
+
+
 class CodeTokenizer(Tokenizer):
     """Codes separated by newlines, each normalised by code_key (exact match only)."""
 
@@ -192,6 +225,10 @@ def jieba_analyzer(search_mode: bool = True):
 
 def bigram_analyzer():
     return BigramTokenizer()
+
+
+def chinese_bigram_analyzer():
+    return ChineseBigramTokenizer()
 
 
 def code_analyzer():

@@ -23,7 +23,12 @@ from service.core.clock import local_date
 from service.public.redaction import redact_id_numbers
 from service.register.models import Decision
 from service.register.schemas import PENALTY_CATEGORIES, VIOLATION_TYPES
-from service.search.analysis import bigram_analyzer, code_analyzer, jieba_analyzer
+from service.search.analysis import (
+    bigram_analyzer,
+    chinese_bigram_analyzer,
+    code_analyzer,
+    jieba_analyzer,
+)
 
 EPOCH = date(1970, 1, 1)
 OTHER_VIOLATION = len(VIOLATION_TYPES)  # code of a type outside the standard list
@@ -72,6 +77,7 @@ def make_schema() -> fields.Schema:
         codes=_terms(code_analyzer()),
         authority_text=_terms(jieba_analyzer()),
         body=_terms(jieba_analyzer()),
+        body_bigrams=_terms(chinese_bigram_analyzer()),  # names jieba cuts apart in the facts
         basis=_terms(jieba_analyzer(search_mode=False)),  # law names and articles, whole
     )
     for name in COLUMNS:
@@ -139,6 +145,7 @@ def document(decision: Decision) -> dict:
         "authority_text": " ".join(dict.fromkeys(filter(None, (
             authority.name if authority else None, decision.source_unit, decision.number)))),
         "body": body,
+        "body_bigrams": body,
         "basis": decision.legal_basis or "",
         "did": decision.id,
         "violation": violation_code(decision.violation_type),

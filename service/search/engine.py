@@ -27,13 +27,24 @@ from pathlib import Path
 
 import numpy as np
 
-from service.search.analysis import bigrams, code_key, is_latin_word, name_chars, query_words
+from service.search.analysis import (
+    bigrams,
+    chinese_bigrams,
+    code_key,
+    is_chinese,
+    is_latin_word,
+    name_chars,
+    query_words,
+)
 from service.search.documents import CATEGORY_BITS, COLUMNS
 from service.search.postings import POSTINGS, SEGMENT_COLUMNS, read_column, read_postings
 
 # How much a match in each field counts (times the term's idf).
 WORD_FIELDS = (("name", 6.0), ("authority_text", 2.5), ("body", 1.0), ("basis", 0.6))
 NAME_SUBSTRING = 40.0  # the name contains the query text: above any word match in a name
+# The free text holds every character pair of a Chinese term (a name jieba cut apart):
+# worth a word of the body, so an exact name match still ranks far above it.
+BODY_SUBSTRING = 1.0
 EXACT_CODE = 60.0  # USCC or decision number
 FUZZY_FACTOR = 0.5  # a misspelt Latin word counts half
 MAX_RESULTS = 1000  # results that can be paged through (50 pages of 20)
@@ -222,8 +233,12 @@ class Snapshot:
         if name_mask is not None:
             vector[name_mask] += NAME_SUBSTRING * min(4, len(name_chars(text))) / 2
         words = query_words(text)
-        if words:
-            vector += self._words_vector(words, fuzzy)
+        matched = self._words_vector(words, fuzzy) if words else None
+        body = self._body_substring(text)
+        if body is not None:
+            matched = body if matched is None else np.maximum(matched, body)
+        if matched is not None:
+            vector += matched
         return vector
 
     def _name_substring(self, text: str) -> np.ndarray | None:
@@ -240,6 +255,26 @@ class Snapshot:
             if not mask.any():
                 break
         return mask
+
+    def _body_substring(self, text: str) -> np.ndarray | None:
+        """Scores of the documents whose free text holds every Chinese bigram of `text`.
+
+        For a Chinese term only: jieba cuts an unknown name by its neighbours in the
+        facts (当事人张三销售 → 人张, 三), so the words alone would miss it.
+        """
+        grams = chinese_bigrams(text)
+        if not grams or not is_chinese(text):
+            return None
+        ranked = sorted(grams, key=lambda g: self.doc_frequency("body_bigrams", g))
+        docs = self.term_docs("body_bigrams", ranked[0])
+        for gram in ranked[1:]:
+            if not len(docs):
+                break
+            docs = _intersect(docs, self.term_docs("body_bigrams", gram))
+        vector = np.zeros(self.doccount, dtype=np.float32)
+        if len(docs):
+            vector[docs] = BODY_SUBSTRING * self.idf(len(docs))
+        return vector
 
     def _words_vector(self, words: list[str], fuzzy: list[str]) -> np.ndarray:
         """All words present (in any field); each scores its best field times its idf."""
@@ -335,6 +370,14 @@ def edit_distance(a: str, b: str) -> int:
                 row[j] = min(row[j], prev2[j - 2] + 1)
         prev2, prev = prev, row
     return prev[len(b)]
+
+
+def _intersect(docs: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """The docnums of `docs` also in `other`; both sorted (postings, segment after segment)."""
+    if not len(other):
+        return _EMPTY
+    at = np.minimum(np.searchsorted(other, docs), len(other) - 1)
+    return docs[other[at] == docs]
 
 
 def _raise(vector: np.ndarray, docs: np.ndarray, score: float) -> None:
