@@ -195,7 +195,8 @@ def highlight(text: str | None, pattern: re.Pattern | None, width: int | None = 
 # (the facts on a tie); it is labelled unless it is the facts. A match in the name,
 # number or authority is highlighted in the result's title line already.
 SNIPPET_FIELDS = (("facts", None), ("legal_basis", "处罚依据"), ("penalty_content", "处罚内容"),
-                  ("licence_info", "许可信息"), ("remarks", "备注"))
+                  ("licence_info", "许可信息"), ("remarks", "备注"),
+                  ("legal_representative", "法定代表人"), ("responsible_persons", "直接责任人员"))
 
 
 @dataclass(frozen=True)
@@ -209,13 +210,22 @@ def snippet(decision, pattern: re.Pattern | None, width: int = SNIPPET_CHARS) ->
     best, covered = ("facts", None), 0
     if pattern is not None:
         for name, label in SNIPPET_FIELDS:
-            text = getattr(decision, name, None)
+            text = _snippet_text(decision, name)
             if text:
                 found = set(pattern.findall(_folded(redact_id_numbers(text))))
                 if sum(map(len, found)) > covered:
                     best, covered = (name, label), sum(map(len, found))
     name, label = best
-    return Snippet(label, highlight(getattr(decision, name), pattern, width))
+    return Snippet(label, highlight(_snippet_text(decision, name), pattern, width))
+
+
+def _snippet_text(decision, name: str) -> str | None:
+    """A field's text as the decision page shows it (no legal representative of a person)."""
+    if name == "legal_representative" and decision.party_kind == "自然人":
+        return None
+    if name == "responsible_persons":
+        return "；".join(p.get("name") or "" for p in decision.responsible_persons or ()) or None
+    return getattr(decision, name, None)
 
 
 def _folded(text: str) -> str:

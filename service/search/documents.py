@@ -78,6 +78,7 @@ def make_schema() -> fields.Schema:
         authority_text=_terms(jieba_analyzer()),
         body=_terms(jieba_analyzer()),
         body_bigrams=_terms(chinese_bigram_analyzer()),  # names jieba cuts apart in the facts
+        persons=_terms(code_analyzer()),  # 法定代表人, 直接责任人员: whole names, as shown
         basis=_terms(jieba_analyzer(search_mode=False)),  # law names and articles, whole
     )
     for name in COLUMNS:
@@ -126,6 +127,20 @@ def category_mask(categories) -> int:
     return mask
 
 
+def public_person_names(decision: Decision) -> list[str]:
+    """The persons' names the public decision page shows (templates/public/decision.html).
+
+    A natural person's decision shows no legal representative; responsible persons are
+    named (their ID numbers only masked, and never indexed). Names pass the same ID
+    redaction as on the page, in case an official typed a number into one.
+    """
+    names = []
+    if decision.party_kind != "自然人" and decision.legal_representative:
+        names.append(decision.legal_representative)
+    names.extend(p.get("name") or "" for p in decision.responsible_persons or ())
+    return [redact_id_numbers(n) for n in names if n]
+
+
 def document(decision: Decision) -> dict:
     """The index document of one decision (only public fields; ID numbers never enter)."""
     authority = decision.authority
@@ -146,6 +161,7 @@ def document(decision: Decision) -> dict:
             authority.name if authority else None, decision.source_unit, decision.number)))),
         "body": body,
         "body_bigrams": body,
+        "persons": "\n".join(public_person_names(decision)),
         "basis": decision.legal_basis or "",
         "did": decision.id,
         "violation": violation_code(decision.violation_type),

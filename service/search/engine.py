@@ -42,6 +42,9 @@ from service.search.postings import POSTINGS, SEGMENT_COLUMNS, read_column, read
 # How much a match in each field counts (times the term's idf).
 WORD_FIELDS = (("name", 6.0), ("authority_text", 2.5), ("body", 1.0), ("basis", 0.6))
 NAME_SUBSTRING = 40.0  # the name contains the query text: above any word match in a name
+# A person the decision names (法定代表人, 直接责任人员), the whole name: below the party's
+# own name, above a mention in the facts.
+PERSON_NAME = 20.0
 # The free text holds every character pair of a Chinese term (a name jieba cut apart):
 # worth a word of the body, so an exact name match still ranks far above it.
 BODY_SUBSTRING = 1.0
@@ -229,6 +232,8 @@ class Snapshot:
         code = code_key(text)
         if len(code) >= 4:  # a whole USCC, decision number or authority name
             vector[self.term_docs("codes", code)] += EXACT_CODE
+        if len(code) >= 2:
+            vector[self.term_docs("persons", code)] += PERSON_NAME
         name_mask = self._name_substring(text)
         if name_mask is not None:
             vector[name_mask] += NAME_SUBSTRING * min(4, len(name_chars(text))) / 2

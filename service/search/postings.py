@@ -43,7 +43,7 @@ class _ByteLRU:
 
 POSTINGS = _ByteLRU(256 * 1024 * 1024)
 TERM_FIELDS = ("name", "name_bigrams", "codes", "authority_text", "body", "body_bigrams",
-               "basis")
+               "persons", "basis")
 HOT_FRACTION = 0.005  # terms in at least 0.5% of a big segment's documents are "hot"
 HOT_MIN_DOCS = 20_000  # segments smaller than this decode fast enough
 HOT_MIN_TERM_DOCS = 1000

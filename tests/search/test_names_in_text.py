@@ -29,8 +29,10 @@ def test_jieba_alone_misses_these_names():
 
 
 def test_a_person_named_in_the_facts_is_found(ctx):
-    decision = make_decision(make_subject("广州市星河鞋业有限公司"), facts=MENTIONS_ZHANG)
-    other = make_decision(make_subject("广州市银河鞋业有限公司"),
+    # (not the factories' default 法定代表人 张三: representatives are searchable too)
+    decision = make_decision(make_subject("广州市星河鞋业有限公司", legal_representative="周伯通"),
+                             facts=MENTIONS_ZHANG)
+    other = make_decision(make_subject("广州市银河鞋业有限公司", legal_representative="周伯通"),
                           facts="经查，李四在其经营场所销售侵犯“星牌”注册商标专用权的运动鞋。")
     _index(decision, other)
 
