@@ -26,7 +26,6 @@ jieba.setLogLevel(logging.WARNING)
 _NOISE = re.compile(
     r"[\s\u3000\u00a0`~!@#$%^&*()_+=\[\]{}|\\:;\"'<>,.?/"
     r"，。、；：？！…—“”‘’（）【】〔〕《》〈〉「」『』·-]+")
-_LATIN_WORD = re.compile(r"^[a-z][a-z0-9]*$")
 # jieba function words that would match almost every document.
 STOPWORDS = frozenset("的了和与及或在其等对为是将被于由以之")
 
@@ -52,10 +51,6 @@ def bigrams(text: str) -> list[str]:
     if len(chars) < 2:
         return [chars] if chars else []
     return [chars[i:i + 2] for i in range(len(chars) - 1)]
-
-
-def is_latin_word(word: str) -> bool:
-    return bool(_LATIN_WORD.match(word))
 
 
 def is_alphabetic(word: str) -> bool:

@@ -31,13 +31,20 @@ from service.search.analysis import (
     bigrams,
     chinese_bigrams,
     code_key,
+    is_alphabetic,
     is_chinese,
-    is_latin_word,
     name_chars,
     query_words,
 )
 from service.search.documents import CATEGORY_BITS, COLUMNS
-from service.search.postings import POSTINGS, SEGMENT_COLUMNS, read_column, read_postings
+from service.search.postings import (
+    POSTINGS,
+    SEGMENT_COLUMNS,
+    SEGMENT_WORDS,
+    alphabetic_terms,
+    read_column,
+    read_postings,
+)
 
 # How much a match in each field counts (times the term's idf).
 WORD_FIELDS = (("name", 6.0), ("authority_text", 2.5), ("body", 1.0), ("basis", 0.6))
@@ -50,6 +57,7 @@ PERSON_NAME = 20.0
 BODY_SUBSTRING = 1.0
 EXACT_CODE = 60.0  # USCC or decision number
 FUZZY_FACTOR = 0.5  # a misspelt Latin word counts half
+MAX_FUZZY_TERMS = 8  # spellings tried for one misspelt word, per field
 MAX_RESULTS = 1000  # results that can be paged through (50 pages of 20)
 _EMPTY = np.zeros(0, dtype=np.int32)
 
@@ -154,17 +162,30 @@ class Snapshot:
     def idf(self, df: int) -> float:
         return math.log(1.0 + self.doccount / (df + 1.0))
 
-    def fuzzy_terms(self, fieldname: str, word: str) -> set[str]:
+    def fuzzy_terms(self, fieldname: str, word: str) -> list[str]:
         """Terms within one edit (two for words of 6+ letters) of a Latin word, same first letter.
 
-        A swap of two neighbouring letters ("Adidsa") counts as one edit; Whoosh's
-        automaton counts it as two, so its candidates are checked here again.
+        A swap of two neighbouring letters ("Adidsa") counts as one edit. Candidates
+        are the field's words of letters only (cached per segment) of a length within
+        reach; the closest and most frequent MAX_FUZZY_TERMS are kept. Whoosh's
+        terms_within built a Levenshtein automaton per segment and field: ~3 ms each,
+        which the segments of an index kept up to date by the applier multiply.
         """
         maxdist = 1 if len(word) <= 5 else 2
         found: set[str] = set()
-        for reader, *_ in self.leaves:
-            found.update(reader.terms_within(fieldname, word, 2, prefix=1))
-        return {t for t in found if t != word and edit_distance(word, t) <= maxdist}
+        for reader, _offset, _count, segid in self.leaves:
+            key = ("words", segid, fieldname, word[0])
+            terms = SEGMENT_WORDS.get(key)
+            if terms is None:
+                terms = alphabetic_terms(reader, fieldname, word[0])
+                SEGMENT_WORDS.put(key, terms)
+            if len(terms):
+                found.update(terms[np.abs(np.char.str_len(terms) - len(word)) <= maxdist]
+                             .tolist())
+        near = ((edit_distance(word, t), t) for t in found if t != word)
+        ranked = sorted((d, -self.doc_frequency(fieldname, t), t) for d, t in near
+                        if d <= maxdist)
+        return [t for _d, _df, t in ranked[:MAX_FUZZY_TERMS]]
 
     # --- the disclosure rule and the columns -------------------------------------------
 
@@ -240,8 +261,10 @@ class Snapshot:
         words = query_words(text)
         matched = self._words_vector(words, fuzzy) if words else None
         body = self._body_substring(text)
-        if body is not None:
-            matched = body if matched is None else np.maximum(matched, body)
+        if len(body):
+            if matched is None:
+                matched = np.zeros(self.doccount, dtype=np.float32)
+            _raise(matched, body, BODY_SUBSTRING * self.idf(len(body)))
         if matched is not None:
             vector += matched
         return vector
@@ -261,32 +284,29 @@ class Snapshot:
                 break
         return mask
 
-    def _body_substring(self, text: str) -> np.ndarray | None:
-        """Scores of the documents whose free text holds every Chinese bigram of `text`.
+    def _body_substring(self, text: str) -> np.ndarray:
+        """Docnums of the documents whose free text holds every Chinese bigram of `text`.
 
         For a Chinese term only: jieba cuts an unknown name by its neighbours in the
         facts (当事人张三销售 → 人张, 三), so the words alone would miss it.
         """
         grams = chinese_bigrams(text)
         if not grams or not is_chinese(text):
-            return None
+            return _EMPTY
         ranked = sorted(grams, key=lambda g: self.doc_frequency("body_bigrams", g))
         docs = self.term_docs("body_bigrams", ranked[0])
         for gram in ranked[1:]:
             if not len(docs):
                 break
             docs = _intersect(docs, self.term_docs("body_bigrams", gram))
-        vector = np.zeros(self.doccount, dtype=np.float32)
-        if len(docs):
-            vector[docs] = BODY_SUBSTRING * self.idf(len(docs))
-        return vector
+        return docs
 
     def _words_vector(self, words: list[str], fuzzy: list[str]) -> np.ndarray:
         """All words present (in any field); each scores its best field times its idf."""
         total = None
         for word in words:
             vector = self._word_vector(word)
-            if not vector.any() and is_latin_word(word) and len(word) >= 4:
+            if not vector.any() and is_alphabetic(word) and len(word) >= 4:
                 vector = self._fuzzy_vector(word, fuzzy)
             total = vector if total is None else np.where((total > 0) & (vector > 0),
                                                           total + vector, 0)

@@ -48,6 +48,7 @@ HOT_FRACTION = 0.005  # terms in at least 0.5% of a big segment's documents are 
 HOT_MIN_DOCS = 20_000  # segments smaller than this decode fast enough
 HOT_MIN_TERM_DOCS = 1000
 SEGMENT_COLUMNS = _ByteLRU(256 * 1024 * 1024)
+SEGMENT_WORDS = _ByteLRU(32 * 1024 * 1024)
 
 
 def read_postings(reader, fieldname: str, btext: bytes) -> np.ndarray:
@@ -99,6 +100,29 @@ def save_hot_postings(index_dir: Path, searcher) -> int:
         if path.name not in live:
             path.unlink(missing_ok=True)
     return written
+
+
+def alphabetic_terms(reader, fieldname: str, letter: str) -> np.ndarray:
+    """The terms of one segment's field made of Latin letters only, starting with `letter`.
+
+    The spelling correction's vocabulary. Codes (licence numbers jy0123..., patent
+    numbers zl2018...) are most of a field's Latin terms and grow with the register;
+    each run of them sharing a prefix is skipped with one seek, not read term by term.
+    """
+    found, start = [], letter
+    while start is not None:
+        seek, start = start, None
+        for name, btext in reader.terms_from(fieldname, seek):
+            text = btext.decode("utf-8")
+            if name != fieldname or not text.startswith(letter):
+                break
+            cut = next((i for i, ch in enumerate(text) if not ("a" <= ch <= "z")), None)
+            if cut is None:
+                found.append(text)
+            else:  # skip every term sharing text[:cut + 1]
+                start = text[:cut] + chr(ord(text[cut]) + 1)
+                break
+    return np.array(found, dtype=str)
 
 
 def read_column(reader, name: str, doccount: int) -> np.ndarray:
