@@ -198,3 +198,17 @@ def test_a_name_holding_the_typed_text_ranks_above_names_sharing_its_words(searc
         get_search().write([target.id, *(d.id for d in others)])
 
         assert found("晶实业有限", today)[0] == target.id
+
+
+def test_a_code_with_a_wrong_character_is_not_corrected_into_another(search_app, corpus):
+    """ZL202112345679 must not answer with the record of another party's ZL202112345678."""
+    from tests.factories import make_decision, make_subject
+
+    with search_app.app_context():
+        decision = make_decision(make_subject("苏州市专利测试有限公司"),
+                                 facts="当事人在其产品上标注已失效的专利号ZL202112345678。")
+        db.session.commit()
+        get_search().write([decision.id])
+
+        assert found("ZL202112345678", clock.today()) == [decision.id]
+        assert found("ZL202112345679", clock.today()) == []
