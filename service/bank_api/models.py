@@ -28,6 +28,8 @@ class BankQuery(Base):
 
     Written in the same transaction as the answer; the migration adds triggers
     that refuse UPDATE and DELETE, so the log cannot be rewritten from the app.
+    No foreign keys: the log keeps the ids it was written with, and neither blocks
+    nor is blocked by the rows they name (migration 0016).
     """
 
     __tablename__ = "bank_queries"
@@ -38,12 +40,12 @@ class BankQuery(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    client_id: Mapped[int] = mapped_column(ForeignKey("api_clients.id"))
+    client_id: Mapped[int] = mapped_column(Integer)  # api_clients.id
     # One id per HTTP request: groups the items of a batch.
     request_id: Mapped[str] = mapped_column(String(32))
     kind: Mapped[str] = mapped_column(String(12))  # see QUERY_KINDS
     query: Mapped[str] = mapped_column(String(200))  # the code or name as asked
-    subject_id: Mapped[int | None] = mapped_column(ForeignKey("subjects.id"))
+    subject_id: Mapped[int | None] = mapped_column(Integer)  # subjects.id
     as_of: Mapped[date | None] = mapped_column(Date)
     data_version: Mapped[int | None] = mapped_column(BigInteger)
     # The answer in short: a status (blacklisted...) or an error code (bad_length...).
