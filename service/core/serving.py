@@ -14,6 +14,12 @@ def ready_to_serve(app: Flask) -> Flask:
     # The name lookup's region prefixes are read in the background now, not on the
     # worker's first lookup (one scan of the names).
     warm_region_prefixes(app.extensions["db_engine"])
+    if app.config["SEARCH_BACKEND"] == "whoosh":
+        from service.search.analysis import warm_segmenter
+
+        # jieba reads its dictionary on first use (about a second): not on the worker's
+        # first Chinese search, and before the freeze, which keeps it out of full passes.
+        warm_segmenter()
     # What start-up built lives as long as the worker: keep it out of the collector's
     # full passes, which otherwise walk it again and again (they stretched the slowest
     # batches of 1,000 codes by about half).

@@ -22,6 +22,12 @@ from service.register.names import name_key
 
 jieba.setLogLevel(logging.WARNING)
 
+
+def warm_segmenter() -> None:
+    """Load jieba's dictionary now (it loads on the first cut otherwise)."""
+    jieba.initialize()
+
+
 # Characters that carry no meaning for search: punctuation, quotes, brackets, spaces.
 _NOISE = re.compile(
     r"[\s\u3000\u00a0`~!@#$%^&*()_+=\[\]{}|\\:;\"'<>,.?/"

@@ -38,3 +38,26 @@ def test_a_server_worker_freezes_its_start_up_heap(app):
         if thread := lookup._refreshing.get(key):  # the region prefixes, read meanwhile
             thread.join(10)
         lookup._region_cache.pop(key, None)  # other tests read them with their own names
+
+
+def test_a_server_worker_loads_the_segmenter_before_its_first_search(tmp_path):
+    """In a fresh process (as a gunicorn worker starts): jieba's dictionary is loaded by
+    ready_to_serve, not by the first Chinese search (about a second)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (
+        "import jieba\n"
+        "from service import create_app\n"
+        "from service.core.serving import ready_to_serve\n"
+        f"app = create_app({{'DATABASE_URL': 'sqlite:///{tmp_path}/x.sqlite3', "
+        f"'INSTANCE_DIR': '{tmp_path}', 'INDEX_DIR': '{tmp_path}/index'}})\n"
+        "before = jieba.dt.initialized\n"
+        "ready_to_serve(app)\n"
+        "print(before, jieba.dt.initialized)\n")
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", script],  # noqa: S603 (our own code)
+                         capture_output=True, text=True, check=True, timeout=120,
+                         cwd=root).stdout.split()
+    assert out[-2:] == ["False", "True"]
