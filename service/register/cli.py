@@ -45,6 +45,14 @@ def import_command(file: Path, authority: str | None, rejects_path: Path | None,
                                   progress=bar.update, default_authority=authority,
                                   dry_run=dry_run, batch_size=batch_size)
         except FileFormatError as exc:
+            stored = exc.stored
+            if stored is not None and stored.rows and not dry_run:
+                raise click.ClickException(
+                    f"{exc}\nBefore it, {stored.rows} rows were taken and stored: "
+                    f"{stored.created} created, {stored.corrected} corrected, "
+                    f"{stored.unchanged} unchanged, {stored.rejected} rejected. Fix the file "
+                    "and run the same command again: stored rows stay as they are, the rest "
+                    "is imported (导入中断，已保存部分可重复导入).") from exc
             raise click.ClickException(str(exc)) from exc
     for row, field, reason in summary.errors[:20]:
         click.echo(f"row {row}, {field}: {reason}", err=True)

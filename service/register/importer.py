@@ -370,22 +370,36 @@ def import_file(path, *, actor: Actor, now: datetime, rejects_path=None,
             with apply_deferred():
                 _run(importer, checked_chunks(importer.checker, table.rows, batch_size,
                                               pipeline_after=pipeline_after), progress)
+        except FileFormatError as exc:  # it broke off: the batches before it are stored
+            db.session.rollback()
+            exc.stored = importer.summary
+            if not dry_run and importer.summary.rows:
+                _log_import(actor, now, authority_id, source, importer.summary, error=str(exc))
+                db.session.commit()
+            raise
         finally:
             importer.summary.rejects_path = rejects.close()
     summary = importer.summary
     if not dry_run:
-        # Filed under the default authority (a console upload: the reviewer's own), so the
-        # authority's audit log shows its imports; the console filters them as 批量导入.
-        log_event(actor, "register.import", now=now, object_type="import",
-                  authority_id=authority_id, details={
-                      "file": source, "rows": summary.rows, "created": summary.created,
-                      "corrected": summary.corrected, "unchanged": summary.unchanged,
-                      "rejected": summary.rejected})
+        _log_import(actor, now, authority_id, source, summary)
         db.session.commit()
     log.info("imported %s: %s rows, %s created, %s corrected, %s unchanged, %s rejected",
              source, summary.rows, summary.created, summary.corrected, summary.unchanged,
              summary.rejected)
     return summary
+
+
+def _log_import(actor: Actor, now: datetime, authority_id: int | None, source: str,
+                summary: ImportSummary, error: str | None = None) -> None:
+    """The import's audit record: filed under the default authority (a console upload: the
+    reviewer's own), so the authority's audit log shows its imports (批量导入)."""
+    details = {"file": source, "rows": summary.rows, "created": summary.created,
+               "corrected": summary.corrected, "unchanged": summary.unchanged,
+               "rejected": summary.rejected}
+    if error is not None:  # the rows counted are stored; the rest of the file is not
+        details["stopped"] = error
+    log_event(actor, "register.import", now=now, object_type="import",
+              authority_id=authority_id, details=details)
 
 
 def _run(importer: _Importer, checked: Iterable[tuple[int, list]], progress) -> None:

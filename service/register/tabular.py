@@ -28,6 +28,8 @@ class FileFormatError(Exception):
     def __init__(self, message: str, chinese: str | None = None):
         super().__init__(message)
         self.chinese = chinese or message
+        # Set by import_file when the file broke off after some batches were stored.
+        self.stored = None
 
 
 @dataclass

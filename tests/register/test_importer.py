@@ -294,6 +294,28 @@ def test_import_streams_the_file(session, tmp_path):
     assert big < 2 * small, f"peak {big:,} bytes for 10k rows, {small:,} for 2k"
 
 
+def test_a_file_breaking_off_keeps_its_stored_batches_and_says_so(app, session, tmp_path):
+    """Batches of 2: rows 2-5 are stored before row 6 cannot be read. The CLI says how many
+    were stored, the audit log has the import (stopped), and running it again resumes."""
+    from service.audit.models import AuditEvent
+
+    records = rows(6)
+    records[4] = {**records[4], "违法事实": "长" * 200_000}  # row 6: a cell too long to read
+    path = write(tmp_path / "broken.csv", records)
+    result = app.test_cli_runner().invoke(
+        args=["register", "import", str(path), "--batch-size", "2"])
+    assert result.exit_code == 1, result.output
+    assert "row 6" in result.output
+    assert "4 rows were taken and stored: 4 created" in result.output
+    event = session.scalar(select(AuditEvent).where(AuditEvent.action == "register.import"))
+    assert event.details["created"] == 4
+    assert "row 6" in event.details["stopped"]
+    records[4] = rows(6)[4]
+    write(tmp_path / "broken.csv", records)
+    again = app.test_cli_runner().invoke(args=["register", "import", str(path)])
+    assert "6 rows: 2 created, 0 corrected, 4 unchanged, 0 rejected" in again.output
+
+
 def test_cli_import(app, session, tmp_path):
     records = rows(6)
     records[1] = {**records[1], "处罚决定日期": "not a date"}
