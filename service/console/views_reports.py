@@ -17,7 +17,7 @@ from service.console.permissions import ADMIN
 from service.console.xlsx import period_label, statistics_workbook
 from service.core import clock
 from service.core.db import db
-from service.public.statistics import CASE_TYPES, enforcement_statistics, make_filters, money
+from service.public.statistics import CASE_TYPES, enforcement_statistics, make_filters
 from service.register.models import Authority
 
 add_nav("console.reports", "统计报表", "report.view")
@@ -60,7 +60,7 @@ def reports():
                    if user.role == ADMIN else [])
     return render_template("console/reports.html", table=_table(month, authority), month=month,
                            authority=authority, authorities=authorities, errors=errors,
-                           case_types=CASE_TYPES, money=money), (400 if errors else 200)
+                           case_types=CASE_TYPES), (400 if errors else 200)
 
 
 @bp.get("/reports/statistics.xlsx")

@@ -116,7 +116,9 @@ def test_report_page_and_xlsx_for_the_users_authority(as_reviewer, authority, ot
     db.session.commit()
     page = as_reviewer.get("/console/reports?month=2025-03")
     assert page.status_code == 200
-    assert "5.000000" in page.get_data(as_text=True)
+    html = page.get_data(as_text=True)
+    assert "<td>5</td><td>0.126</td>" in html  # 万元, without the column's trailing zeros
+    assert "5.000000" not in html
     # A reviewer asking for another authority still gets their own.
     response = as_reviewer.get(f"/console/reports/statistics.xlsx?month=2025-03"
                                f"&authority={other_authority.id}")
