@@ -34,7 +34,7 @@ from service.public.labels import (
 from service.public.params import ListArgs, StatisticsArgs, use_query
 from service.public.redaction import redact_id_numbers
 from service.public.regions import PROVINCES
-from service.register.identifiers import check_uscc, clean_code
+from service.register.identifiers import check_ric, check_uscc, clean_code
 
 bp = Blueprint("public", __name__)
 bp.before_request(refuse_nul_characters)
@@ -124,6 +124,11 @@ def subject_lookup():
         return render_template("public/subject_none.html", code=None, problem=None, ask=True)
     if "/" in code:  # no URL holds it as one path segment: answer here, not with a 404
         return subject_by_code(code)
+    if check_ric(code) is None and check_uscc(code) is not None:
+        # A 居民身份证号码: persons are not looked up by it here, and it must not go into a
+        # URL path (browser history, server logs): answered here, masked.
+        return render_template("public/subject_none.html", code=code, problem=None,
+                               person_id=True)
     return redirect(url_for(".subject_by_code", code=code))
 
 

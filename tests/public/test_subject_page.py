@@ -142,3 +142,14 @@ def test_an_individual_business_names_its_operator_not_a_legal_representative(cl
         html = client.get(path).get_data(as_text=True)
         assert "经营者" in html, path
         assert "法定代表人" not in html, path
+
+
+def test_an_id_card_number_typed_into_the_code_lookup_stays_out_of_the_url(client, world):
+    """A person's number must not become a path (history, server logs) nor be shown whole."""
+    number = make_ric("19850612", "110105")
+    response = client.get("/subjects/by-code", query_string={"code": number})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200  # answered here, not redirected to /by-code/<number>
+    assert 'data-notice="person-id"' in html
+    assert number not in html
+    assert unmasked_id_numbers(html) == []
