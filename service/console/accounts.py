@@ -143,8 +143,10 @@ def create_user(data: dict, *, actor: Actor, now: datetime) -> User:
     username = data.get("username", "")
     if not username:
         raise AccountError("username", "必填")
-    if len(username) > 60 or not username.replace("_", "").replace(".", "").isalnum():
-        raise AccountError("username", "用户名为 60 位以内的字母、数字、下划线或点")
+    # As the demo and CLI accounts are named (demo-reviewer): letters, digits, _ . and -.
+    if len(username) > 60 or not username.replace("_", "").replace(".", "").replace(
+            "-", "").isalnum():
+        raise AccountError("username", "用户名为 60 位以内的字母、数字、下划线、连字符或点")
     if db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
         raise AccountError("username", f"用户名 {username} 已存在")
     if len(data.get("display_name") or "") > 100:  # the column's length (PostgreSQL: an error)

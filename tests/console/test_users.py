@@ -55,6 +55,13 @@ def test_create_user_errors_are_shown_next_to_the_field(client, authority, form,
     assert db.session.scalar(select(User).where(User.username == "zhang.wei")) is None
 
 
+def test_a_username_may_hold_a_hyphen_as_the_demo_accounts_do(client, authority):
+    logged_in(client, make_user(None, "admin"))
+    response = _create(client, username="li-na", authority_id=str(authority.id))
+    assert response.status_code == 302
+    assert db.session.scalar(select(User.id).where(User.username == "li-na")) is not None
+
+
 def test_duplicate_username_is_refused(client, authority):
     logged_in(client, make_user(None, "admin"))
     make_user(authority, username="Zhang.Wei")
