@@ -11,12 +11,16 @@ can be downloaded with their reasons.
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets
 import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import (
     abort,
     current_app,
@@ -24,7 +28,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from sqlalchemy import select
@@ -116,8 +119,24 @@ UPLOAD_SUFFIXES = (".csv", ".xlsx")
 MAX_UPLOAD = 10 * 1024 * 1024
 REPORT_ROWS = 100
 # Uploaded files carry full ID numbers: the file goes once imported, the rejected
-# rows (for the official to correct) after a week.
+# rows (for the official to correct) after a week, and they are kept encrypted.
 REJECTS_KEPT = timedelta(days=7)
+REJECTS_FILE = "rejects.csv.enc"
+
+
+def _rejects_cipher() -> Fernet:
+    """The key the rejected rows are kept under, derived from SECRET_KEY (after a rotation
+    the week's files cannot be read: the official uploads again)."""
+    key = HKDF(algorithm=SHA256(), length=32, salt=None,
+               info=b"console upload rejects").derive(current_app.config["SECRET_KEY"].encode())
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def _keep_rejects(plain: Path) -> None:
+    """Encrypt the importer's rejects file beside it and delete the plain one."""
+    if plain.is_file():
+        (plain.parent / REJECTS_FILE).write_bytes(_rejects_cipher().encrypt(plain.read_bytes()))
+    plain.unlink(missing_ok=True)
 
 
 # Where the importer names no column of the file: the whole row, or the record's state.
@@ -241,6 +260,7 @@ def upload_decisions_post():
         return _upload_form({"file": f"{name}：文件无法导入：{exc.chinese}"}, 400)
     finally:
         path.unlink(missing_ok=True)
+        _keep_rejects(path.parent / "rejects.csv")
         reload_user()
     return render_template("console/upload.html", errors={}, summary=summary, token=token,
                            filename=name, report_rows=REPORT_ROWS,
@@ -258,8 +278,15 @@ def upload_rejects(token: str):
     meta = json.loads((folder / "meta.json").read_text())
     if meta["user_id"] != user.id and user.role != ADMIN:
         abort(403, "只能下载自己上传的文件的错误行。")
-    if not (folder / "rejects.csv").is_file():
+    if not (folder / REJECTS_FILE).is_file():
+        abort(404)
+    try:
+        body = _rejects_cipher().decrypt((folder / REJECTS_FILE).read_bytes())
+    except InvalidToken:  # kept under an earlier SECRET_KEY
         abort(404)
     stem = Path(meta["filename"]).stem or "upload"
-    return send_file(folder / "rejects.csv", mimetype="text/csv", as_attachment=True,
-                     download_name=f"{stem}.rejects.csv")
+    response = current_app.response_class(body, mimetype="text/csv")
+    response.headers.set("Content-Disposition", "attachment",
+                         filename=f"{stem}.rejects.csv")
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -85,8 +85,12 @@ def test_upload_imports_and_reports_each_rejected_row(uploader, authority, revie
     assert "统一社会信用代码" in rejected[0]["错误原因"]
     assert "处罚决定日期" in rejected[1]["错误原因"]
     # The uploaded file (full ID numbers) is not kept; only the rejected rows, for a week.
+    # They are kept encrypted: the file on disk does not show them.
     folder = Path(uploader.application.config["INSTANCE_DIR"]) / "uploads" / link.split("/")[-2]
-    assert sorted(p.name for p in folder.iterdir()) == ["meta.json", "rejects.csv"]
+    assert sorted(p.name for p in folder.iterdir()) == ["meta.json", "rejects.csv.enc"]
+    kept = (folder / "rejects.csv.enc").read_bytes()
+    assert rows[1]["行政处罚决定书文号"].encode() not in kept
+    assert rows[1]["统一社会信用代码"].encode() not in kept
     assert purge_uploads(clock.now() + timedelta(days=6)) == 0
     assert purge_uploads(clock.now() + timedelta(days=8)) >= 1
     assert uploader.get(link).status_code == 404
