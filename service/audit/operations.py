@@ -11,14 +11,8 @@ from sqlalchemy import select
 
 from service.audit.models import AuditEvent, DataChange
 from service.core.actors import Actor
+from service.core.amounts import exact_text
 from service.core.db import db
-
-
-def exact_text(amount: Decimal) -> str:
-    """An exact amount without trailing zeros: 5.000000 (as a NUMERIC column gives it back)
-    and 5 read the same, so a history never shows 5.000000 → 5 as a change."""
-    text = format(amount, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def jsonable(value):
@@ -29,7 +23,7 @@ def jsonable(value):
         return [jsonable(v) for v in value]
     if isinstance(value, datetime | date):
         return value.isoformat()
-    if isinstance(value, Decimal):
+    if isinstance(value, Decimal):  # 3.600000 and 3.6 alike: a history shows no change
         return exact_text(value)
     return value
 

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from service.audit.models import DataChange
 from service.audit.operations import data_version
 from service.bank_api.watch_models import StatusChange, SubjectState
+from service.core.amounts import exact_text
 from service.core.clock import local_date
 from service.core.db import db
 from service.lists.models import ListEntry
@@ -42,12 +43,6 @@ _SEQUENCE_LOCK = 0x62616E6B  # "bank"
 _installed = False
 
 
-def plain_amount(amount) -> str:
-    """An exact amount without trailing zeros (150.000000 -> "150")."""
-    text = format(amount, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
 def fingerprint(status: SubjectStatus | None) -> str:
     """A digest of what a bank sees: status, entries in force, disclosed penalties."""
     if status is None or status.status == NOTHING:
@@ -57,7 +52,7 @@ def fingerprint(status: SubjectStatus | None) -> str:
         status.status,
         sorted([e.list_kind, e.id, str(e.starts_on), str(e.scheduled_end_on)]
                for e in status.blacklist + status.red_list),
-        [p.count, str(p.latest_decided_on), plain_amount(p.total_fine), list(p.violation_types)],
+        [p.count, str(p.latest_decided_on), exact_text(p.total_fine), list(p.violation_types)],
     ]
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
@@ -77,7 +72,7 @@ def summarise(status: SubjectStatus) -> dict:
         "penalties": {
             "count": p.count,
             "latest_decided_on": p.latest_decided_on.isoformat() if p.latest_decided_on else None,
-            "total_fine": plain_amount(p.total_fine),
+            "total_fine": exact_text(p.total_fine),
             "violation_types": list(p.violation_types),
         },
     }

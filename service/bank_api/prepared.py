@@ -98,7 +98,7 @@ class Prepared:
         (the same for every row) go through their bind processors once, not once per row."""
         connection, _dialect, c = self._prepare(connection)
         shared = shared or {}
-        if shared and c.names is not None:
+        if len(rows) > 1 and shared and c.names is not None:
             bound = {k: (c.bind[k](v) if c.bind.get(k) else v) for k, v in shared.items()}
             own = _Compiled(c.sql, tuple(k for k in c.names if k not in bound), c.defaults,
                             c.bind, c.columns, c.types, c.results)
@@ -109,7 +109,7 @@ class Prepared:
                 return tuple(value if is_shared else next(mine) for is_shared, value in slots)
         else:
             def args(row):
-                return self._args(c, {**row, **shared})
+                return self._args(c, {**row, **shared} if shared else row)
         cursor = connection.connection.driver_connection.cursor()
         try:
             cursor.executemany(c.sql, [args(row) for row in rows])

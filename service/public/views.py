@@ -20,6 +20,7 @@ from flask import (
 
 from service.bank_api.auth import download_limit, search_limit
 from service.core import clock
+from service.core.amounts import exact_text
 from service.core.routing import refuse_nul_characters, site_root
 from service.lists.queries import subject_status
 from service.public import feed, opendata, queries
@@ -55,9 +56,7 @@ def _security_headers(response: Response) -> Response:
 @bp.app_template_filter("wan")
 def format_wan(value: Decimal | None) -> str:
     """An exact amount in 万元 without trailing zeros: Decimal('5.500000') → '5.5'."""
-    if value is None:
-        return ""
-    return format(value.normalize(), "f") if value else "0"
+    return "" if value is None else exact_text(value)
 
 
 @bp.app_template_filter("yuan")

@@ -14,7 +14,7 @@ from itertools import islice
 
 from sqlalchemy import func, select
 
-from service.audit.operations import exact_text
+from service.core.amounts import exact_text
 from service.core.db import db
 from service.register.identifiers import mask_id_number
 from service.register.models import Decision, PartyKind, Subject

@@ -19,8 +19,9 @@ from decimal import Decimal
 from flask import current_app
 from sqlalchemy import func, select
 
-from service.audit.operations import exact_text, jsonable, log_event, record_change
+from service.audit.operations import jsonable, log_event, record_change
 from service.core.actors import Actor
+from service.core.amounts import exact_text
 from service.core.clock import local_date
 from service.core.db import db
 from service.lists.operations import follow_named_persons, recompute_subject, recompute_subjects
