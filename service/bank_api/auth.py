@@ -338,8 +338,13 @@ _PERIODS = {"second": "秒", "minute": "分钟", "hour": "小时", "day": "天",
             "year": "年"}
 
 
+_PLAIN_DOWNLOADS = (".csv", ".atom")
+
+
 def too_many_requests(exc: RateLimitExceeded):
-    """Over a public budget: problem+json for the APIs and JSON downloads, else a Chinese page.
+    """Over a public budget: problem+json for the APIs and JSON downloads, plain text for the
+    CSV downloads and the feed (a download tool or feed reader must not save or parse a web
+    page as the file), else a Chinese page.
 
     Flask-Limiter adds Retry-After (and the X-RateLimit-* headers) after this.
     """
@@ -347,12 +352,18 @@ def too_many_requests(exc: RateLimitExceeded):
         return rate_limited(exc)
     item = exc.limit.limit
     current = limiter.current_limit
-    wait = int(current.reset_at - time.time()) if current is not None else item.get_expiry()
+    wait = max(1, int(current.reset_at - time.time()) if current is not None
+               else item.get_expiry())
     period = _PERIODS.get(item.GRANULARITY.name, item.GRANULARITY.name)
     per = f"每{period}" if item.multiples == 1 else f"每 {item.multiples} {period}"
-    response = current_app.make_response((render_template(
-        "error.html", error=exc, retry_after=max(1, wait),
-        limit_text=f"{per}最多 {item.amount} 次"), 429))
+    limit_text = f"{per}最多 {item.amount} 次"
+    if request.path.endswith(_PLAIN_DOWNLOADS):
+        response = current_app.make_response((
+            f"访问过于频繁（429 Too Many Requests）：{limit_text}，请在 {wait} 秒后再试。\n",
+            429, {"Content-Type": "text/plain; charset=utf-8"}))
+    else:
+        response = current_app.make_response((render_template(
+            "error.html", error=exc, retry_after=wait, limit_text=limit_text), 429))
     response.headers["Cache-Control"] = "no-store"
     return response
 

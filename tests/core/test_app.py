@@ -40,6 +40,29 @@ def test_a_server_worker_freezes_its_start_up_heap(app):
         lookup._region_cache.pop(key, None)  # other tests read them with their own names
 
 
+def test_a_server_worker_warns_when_the_public_address_is_not_configured(app, caplog):
+    import gc
+
+    from service.bank_api import lookup
+    from service.core.serving import ready_to_serve
+
+    saved = app.config["PUBLIC_BASE_URL"]
+    try:
+        for base, warned in ((None, True), ("https://credit.example.gov.cn", False)):
+            caplog.clear()
+            app.config["PUBLIC_BASE_URL"] = base
+            with caplog.at_level("WARNING", logger="service.core.serving"):
+                ready_to_serve(app)
+            gc.unfreeze()
+            assert ("PUBLIC_BASE_URL is not set" in caplog.text) is warned
+    finally:
+        app.config["PUBLIC_BASE_URL"] = saved
+        key = str(app.extensions["db_engine"].url)
+        if thread := lookup._refreshing.get(key):  # as in the test above
+            thread.join(10)
+        lookup._region_cache.pop(key, None)
+
+
 def test_a_server_worker_loads_the_segmenter_before_its_first_search(tmp_path):
     """In a fresh process (as a gunicorn worker starts): jieba's dictionary is loaded by
     ready_to_serve, not by the first Chinese search (about a second)."""

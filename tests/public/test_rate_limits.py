@@ -44,9 +44,17 @@ def test_downloads_and_feed_share_their_own_budget(client, low_limits):
     assert client.get("/feed.atom").status_code == 200
     assert client.get("/open-data/decisions.csv").status_code == 200
 
-    page = client.get("/open-data/blacklist.csv")
-    assert page.status_code == 429
-    assert "访问过于频繁" in page.get_data(as_text=True)
+    csv_download = client.get("/open-data/blacklist.csv")
+    assert csv_download.status_code == 429
+    # Plain text, not a web page a download tool would save as the CSV file.
+    assert csv_download.mimetype == "text/plain"
+    assert "<html" not in csv_download.get_data(as_text=True)
+    assert "访问过于频繁" in csv_download.get_data(as_text=True)
+    wait = csv_download.headers["Retry-After"]
+    assert f"每分钟最多 2 次，请在 {wait} 秒后再试" in csv_download.get_data(as_text=True)
+    feed = client.get("/feed.atom")
+    assert (feed.status_code, feed.mimetype) == (429, "text/plain")
+    assert client.get("/statistics.csv").mimetype == "text/plain"
     json_download = client.get("/open-data/decisions.json")
     assert json_download.status_code == 429
     assert json_download.mimetype == "application/problem+json"
