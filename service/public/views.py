@@ -19,6 +19,7 @@ from flask import (
 )
 
 from service.bank_api.auth import download_limit, search_limit
+from service.console import csrf
 from service.core import clock
 from service.core.amounts import exact_text
 from service.core.routing import refuse_nul_characters, site_root
@@ -116,9 +117,13 @@ def subject_page(subject_id: int):
                            decisions=queries.subject_decisions(subject_id, today), today=today)
 
 
-@bp.get("/subjects/by-code")
+@bp.route("/subjects/by-code", methods=["GET", "POST"])
+@csrf.exempt  # a read-only lookup: there is nothing to forge (and no session to tie a token to)
 def subject_lookup():
-    code = clean_code(request.args.get("code", ""))
+    """The code form posts (a typed 居民身份证号码 then reaches no URL: not the browser's
+    history, not an access log); a GET with ?code= (links, bookmarks) is answered the same."""
+    form = request.form if request.method == "POST" else request.args
+    code = clean_code(form.get("code", ""))
     if not code:
         return render_template("public/subject_none.html", code=None, problem=None, ask=True)
     if "/" in code:  # no URL holds it as one path segment: answer here, not with a 404
@@ -126,9 +131,11 @@ def subject_lookup():
     if check_ric(code) is None and check_uscc(code) is not None:
         # A 居民身份证号码: persons are not looked up by it here, and it must not go into a
         # URL path (browser history, server logs): answered here, masked.
-        return render_template("public/subject_none.html", code=code, problem=None,
-                               person_id=True)
-    return redirect(url_for(".subject_by_code", code=code))
+        response = current_app.make_response(render_template(
+            "public/subject_none.html", code=code, problem=None, person_id=True))
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    return redirect(url_for(".subject_by_code", code=code), 303)
 
 
 @bp.get("/subjects/by-code/<code>")

@@ -11,6 +11,7 @@ import pytest
 
 from service.core import clock
 from service.core.db import db
+from service.register.models import Subject
 from service.search.interface import get_search
 from tests.browser import follow
 from tests.public.helpers import seed_world, unmasked_id_numbers
@@ -56,6 +57,22 @@ def test_home_to_decision_to_company(page, live_server, seeded):
 
     page.goto(f"{live_server.url}/decisions/{seeded.person_decision_id}")
     _assert_masked(page, seeded)
+
+
+def test_the_code_form_keeps_an_id_number_out_of_the_address_bar(page, live_server, seeded):
+    page.goto(live_server.url + "/")
+    page.fill("#code", seeded.id_number)
+    follow(page, "#code", key="Enter")
+    assert seeded.id_number not in page.url  # the form posts: history holds no number
+    assert page.locator('[data-notice="person-id"]').is_visible()
+    _assert_masked(page, seeded)
+
+    with live_server.app.app_context():
+        uscc = db.session.get(Subject, seeded.listed_id).uscc
+    page.fill("#code", uscc)
+    follow(page, "form.code-form button")
+    assert page.url.endswith(f"/subjects/{seeded.listed_id}")  # redirected to the company
+    assert page.locator("h1").inner_text() == seeded.listed_name
 
 
 def test_search_results_for_a_person_show_the_masked_number_only(page, live_server, seeded):

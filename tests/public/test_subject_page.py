@@ -1,5 +1,6 @@
 """The subject page: where a company (or person) stands today."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -147,9 +148,24 @@ def test_an_individual_business_names_its_operator_not_a_legal_representative(cl
 def test_an_id_card_number_typed_into_the_code_lookup_stays_out_of_the_url(client, world):
     """A person's number must not become a path (history, server logs) nor be shown whole."""
     number = make_ric("19850612", "110105")
-    response = client.get("/subjects/by-code", query_string={"code": number})
-    html = response.get_data(as_text=True)
-    assert response.status_code == 200  # answered here, not redirected to /by-code/<number>
-    assert 'data-notice="person-id"' in html
-    assert number not in html
-    assert unmasked_id_numbers(html) == []
+    for response in (client.get("/subjects/by-code", query_string={"code": number}),
+                     client.post("/subjects/by-code", data={"code": number})):
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200  # answered here, not redirected to /by-code/<number>
+        assert 'data-notice="person-id"' in html
+        assert number not in html
+        assert unmasked_id_numbers(html) == []
+        assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_the_code_forms_post_so_no_typed_number_reaches_a_url(client, world):
+    """The forms post the code: a 居民身份证号码 typed into them is never in a URL (browser
+    history, access log); a company's USCC is then redirected to its own address (303)."""
+    for path in ("/", "/subjects/by-code"):
+        html = client.get(path).get_data(as_text=True)
+        form = re.search(r'<form class="code-form"[^>]*>', html).group(0)
+        assert 'method="post"' in form, path
+    uscc = world.listed.uscc
+    response = client.post("/subjects/by-code", data={"code": uscc.lower()})
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/subjects/by-code/{uscc}")
