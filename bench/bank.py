@@ -67,6 +67,8 @@ def bench_app():
     def bench_ok():
         return {"ok": True}
 
+    _floor_routes(app)
+
     # CPU time spent in Flask per request: a figure the other loads on the machine
     # cannot inflate (wall-clock latency under wrk can be).
     @app.before_request
@@ -81,6 +83,80 @@ def bench_app():
     from service.core.serving import ready_to_serve
 
     return ready_to_serve(app)  # as wsgi.py serves it
+
+
+def _floor_routes(app) -> None:
+    """`/bench/floor/<code>`: the least any audited check must do, as lean as Python gets.
+
+    One indexed read of the subject by its code, one query-log row, one commit, on a
+    DBAPI connection the worker keeps (no SQLAlchemy session, no pool checkout, no key,
+    no rate-limit count, no answer to build). `--floor` measures its throughput beside
+    the bare route's: if even this stays under half the bare route, the single-check
+    ratio target cannot be met by any check that logs each query durably, on this
+    machine, under Flask and gunicorn. `/bench/floor-read/<code>` is the read alone.
+    """
+    import threading
+
+    held = threading.local()
+
+    def cursor():
+        if getattr(held, "connection", None) is None:
+            held.connection = app.extensions["db_engine"].raw_connection()
+        return held.connection, held.connection.cursor()
+
+    def mark(sql: str) -> str:
+        return sql if app.extensions["db_engine"].dialect.name == "sqlite" else sql.replace(
+            "?", "%s")
+
+    select_sql = mark("SELECT id FROM subjects WHERE uscc = ?")
+    insert_sql = mark("INSERT INTO bank_queries (at, client_id, request_id, kind, query, "
+                      "subject_id, as_of, data_version, status, answer) "
+                      "VALUES (?, 1, ?, 'status', ?, ?, ?, 1, ?, NULL)")
+
+    one_sql = mark("INSERT INTO bank_queries (at, client_id, request_id, kind, query, subject_id, "
+                   "as_of, data_version, status, answer) SELECT ?, 1, ?, 'status', ?, "
+                   "(SELECT id FROM subjects WHERE uscc = ?), ?, 1, 'checked', NULL "
+                   "RETURNING subject_id")
+    one = threading.local()
+
+    @app.get("/bench/floor-one/<code>")
+    def bench_floor_one(code):
+        """The read and the log row in one statement, committed by autocommit: one round trip."""
+        if getattr(one, "connection", None) is None:
+            one.connection = app.extensions["db_engine"].raw_connection()
+            one.connection.driver_connection.autocommit = True
+        cur = one.connection.cursor()
+        now = datetime.now(UTC)
+        at = now.isoformat(sep=" ") if app.extensions["db_engine"].dialect.name == "sqlite" \
+            else now
+        cur.execute(one_sql, (at, os.urandom(8).hex(), code, code, now.date().isoformat()))
+        row = cur.fetchone()
+        cur.close()
+        return {"ok": True, "found": row[0] is not None}
+
+    @app.get("/bench/floor-read/<code>")
+    def bench_floor_read(code):
+        _connection, cur = cursor()
+        cur.execute(select_sql, (code,))
+        row = cur.fetchone()
+        cur.close()
+        _connection.rollback()  # end the read transaction, as a request would
+        return {"ok": True, "found": row is not None}
+
+    @app.get("/bench/floor/<code>")
+    def bench_floor(code):
+        connection, cur = cursor()
+        cur.execute(select_sql, (code,))
+        row = cur.fetchone()
+        now = datetime.now(UTC)
+        at = now.isoformat(sep=" ") if app.extensions["db_engine"].dialect.name == "sqlite" \
+            else now
+        cur.execute(insert_sql, (at, os.urandom(8).hex(), code, row[0] if row else None,
+                                 now.date().isoformat(),
+                                 "found" if row else "nothing_on_record"))
+        cur.close()
+        connection.commit()
+        return {"ok": True, "found": row is not None}
 
 
 # --- building the database -------------------------------------------------------------------
@@ -534,6 +610,7 @@ def _serve(url: str, port: int, instance: Path) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": url, "INSTANCE_DIR": str(instance),
            "SEARCH_BACKEND": "null", "LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}
     env.pop("REDIS_URL", None)
+    env.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{port}")
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
          "--log-level", "warning", "bench.bank:bench_app()"],
@@ -577,9 +654,21 @@ def run_backend(backend: str, args) -> dict:
                         "lookup": _cpu_per_request(port, "/api/v1/lookup?name=", names, key,
                                                    150)},
             }
+            if args.floor:
+                _wrk(port, "/bench/floor/", codes, key, **warm)
+                result["floor_read"] = _wrk(port, "/bench/floor-read/", codes, key, **common)
+                result["floor"] = _wrk(port, "/bench/floor/", codes, key, **common)
+                _wrk(port, "/bench/floor-one/", codes, key, **warm)
+                result["floor_one"] = _wrk(port, "/bench/floor-one/", codes, key, **common)
+                result["bare_again"] = _wrk(port, "/bench/ok?", ["x"], key, **common)
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(10)
+    if args.floor:
+        bare = (result["bare"]["rps"] + result["bare_again"]["rps"]) / 2
+        result["floor_ratio"] = round(result["floor"]["rps"] / bare, 3)
+        result["floor_read_ratio"] = round(result["floor_read"]["rps"] / bare, 3)
+        result["floor_one_ratio"] = round(result["floor_one"]["rps"] / bare, 3)
     result["ratio"] = round(result["single"]["rps"] / max(result["bare"]["rps"], 0.001), 3)
     cpu = result["cpu"]
     result["cpu_ratio"] = round(cpu["bare"]["cpu_median_ms"] / cpu["single"]["cpu_median_ms"], 3)
@@ -597,6 +686,12 @@ def _report(result: dict) -> None:
     print(f"batch of 1,000      server median {bt['server_median_ms']} ms, "
           f"p95 {bt['server_p95_ms']} ms (target <= 150 ms); client {bt['client_median_ms']} ms, "
           f"app CPU {bt['cpu_median_ms']} ms")
+    if "floor" in result:
+        print(f"floor: read + log row + commit {result['floor']['rps']:>8} req/s "
+              f"(ratio {result['floor_ratio']}), read alone {result['floor_read']['rps']} req/s "
+              f"(ratio {result['floor_read_ratio']}), both in one autocommitted statement "
+              f"{result['floor_one']['rps']} req/s (ratio {result['floor_one_ratio']}); "
+              f"bare again {result['bare_again']['rps']}")
     cpu = result["cpu"]
     print(f"app CPU per request (median / p95, ms): bare {cpu['bare']['cpu_median_ms']} / "
           f"{cpu['bare']['cpu_p95_ms']}, single {cpu['single']['cpu_median_ms']} / "
@@ -613,6 +708,8 @@ def main(argv=None) -> None:
                         help="wrk connections (default: one per gunicorn worker)")
     parser.add_argument("--batch-rounds", type=int, default=20)
     parser.add_argument("--build-only", action="store_true")
+    parser.add_argument("--floor", action="store_true",
+                        help="also measure the least an audited check must do (/bench/floor)")
     args = parser.parse_args(argv)
     backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
     if not args.build_only and shutil.which("wrk") is None:
