@@ -149,9 +149,9 @@ def document(decision: Decision) -> dict:
     codes = "\n".join(filter(None, (decision.uscc, decision.legacy_code, decision.number,
                                     authority.name if authority else None)))
     # Free text may hold a full ID number typed by an official: only its mask is indexed.
-    body = redact_id_numbers(" ".join(filter(None, (
-        decision.violation_type, decision.facts, decision.penalty_content,
-        decision.licence_info, decision.remarks))))
+    facts = redact_id_numbers(decision.facts or "")
+    body = " ".join(filter(None, (decision.violation_type, facts, *map(redact_id_numbers, filter(
+        None, (decision.penalty_content, decision.licence_info, decision.remarks))))))
     doc = {
         "id": str(decision.id),
         "name": decision.party_name,
@@ -160,7 +160,10 @@ def document(decision: Decision) -> dict:
         "authority_text": " ".join(dict.fromkeys(filter(None, (
             authority.name if authority else None, decision.source_unit, decision.number)))),
         "body": body,
-        "body_bigrams": body,
+        # The facts only: the names jieba cuts apart are there; the pairs of the formulaic
+        # penalty text, the violation type and the remarks cost build time (50k decisions:
+        # 64.7 → 59.2 s) and find little that the words of `body` do not.
+        "body_bigrams": facts,
         "persons": "\n".join(public_person_names(decision)),
         "basis": decision.legal_basis or "",
         "did": decision.id,

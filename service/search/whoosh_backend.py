@@ -42,7 +42,7 @@ WRITE_LOCK_TIMEOUT = 30.0
 
 # Bump when the schema or an analyzer changes: `setup` then rebuilds the index (the pickled
 # schema of an older index may not load with the new analyzer classes).
-INDEX_FORMAT = "5"
+INDEX_FORMAT = "6"
 FORMAT_FILE = "INDEX_FORMAT"
 
 
