@@ -150,8 +150,9 @@ def document(decision: Decision) -> dict:
                                     authority.name if authority else None)))
     # Free text may hold a full ID number typed by an official: only its mask is indexed.
     facts = redact_id_numbers(decision.facts or "")
-    body = " ".join(filter(None, (decision.violation_type, facts, *map(redact_id_numbers, filter(
-        None, (decision.penalty_content, decision.licence_info, decision.remarks))))))
+    rest = (decision.penalty_content, decision.licence_info, decision.remarks)
+    body = " ".join(filter(None, (decision.violation_type, facts,
+                                  *(redact_id_numbers(text) for text in rest if text))))
     doc = {
         "id": str(decision.id),
         "name": decision.party_name,
