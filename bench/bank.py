@@ -93,70 +93,74 @@ def _floor_routes(app) -> None:
     no rate-limit count, no answer to build). `--floor` measures its throughput beside
     the bare route's: if even this stays under half the bare route, the single-check
     ratio target cannot be met by any check that logs each query durably, on this
-    machine, under Flask and gunicorn. `/bench/floor-read/<code>` is the read alone.
+    machine, under Flask and gunicorn. `/bench/floor-read/<code>` is the read alone,
+    `/bench/floor-one/<code>` the read and the log row in one autocommitted statement.
     """
     import threading
 
+    engine = app.extensions["db_engine"]
+    sqlite = engine.dialect.name == "sqlite"
     held = threading.local()
 
-    def cursor():
-        if getattr(held, "connection", None) is None:
-            held.connection = app.extensions["db_engine"].raw_connection()
-        return held.connection, held.connection.cursor()
+    def connection(autocommit: bool = False):
+        """This worker thread's own DBAPI connection (one per mode), opened on first use."""
+        name = "autocommit" if autocommit else "transactional"
+        if getattr(held, name, None) is None:
+            raw = engine.raw_connection()
+            if autocommit:
+                raw.driver_connection.autocommit = True
+            setattr(held, name, raw)
+        return getattr(held, name)
 
     def mark(sql: str) -> str:
-        return sql if app.extensions["db_engine"].dialect.name == "sqlite" else sql.replace(
-            "?", "%s")
+        return sql if sqlite else sql.replace("?", "%s")
 
+    def stamps() -> tuple:
+        """(at, as_of, request id) as the log row binds them on this backend."""
+        now = datetime.now(UTC)
+        return (now.isoformat(sep=" ") if sqlite else now, now.date().isoformat(),
+                os.urandom(8).hex())
+
+    log_columns = ("INSERT INTO bank_queries (at, client_id, request_id, kind, query, subject_id, "
+                   "as_of, data_version, status, answer) ")
     select_sql = mark("SELECT id FROM subjects WHERE uscc = ?")
-    insert_sql = mark("INSERT INTO bank_queries (at, client_id, request_id, kind, query, "
-                      "subject_id, as_of, data_version, status, answer) "
-                      "VALUES (?, 1, ?, 'status', ?, ?, ?, 1, ?, NULL)")
-
-    one_sql = mark("INSERT INTO bank_queries (at, client_id, request_id, kind, query, subject_id, "
-                   "as_of, data_version, status, answer) SELECT ?, 1, ?, 'status', ?, "
+    insert_sql = mark(log_columns + "VALUES (?, 1, ?, 'status', ?, ?, ?, 1, ?, NULL)")
+    one_sql = mark(log_columns + "SELECT ?, 1, ?, 'status', ?, "
                    "(SELECT id FROM subjects WHERE uscc = ?), ?, 1, 'checked', NULL "
                    "RETURNING subject_id")
-    one = threading.local()
-
-    @app.get("/bench/floor-one/<code>")
-    def bench_floor_one(code):
-        """The read and the log row in one statement, committed by autocommit: one round trip."""
-        if getattr(one, "connection", None) is None:
-            one.connection = app.extensions["db_engine"].raw_connection()
-            one.connection.driver_connection.autocommit = True
-        cur = one.connection.cursor()
-        now = datetime.now(UTC)
-        at = now.isoformat(sep=" ") if app.extensions["db_engine"].dialect.name == "sqlite" \
-            else now
-        cur.execute(one_sql, (at, os.urandom(8).hex(), code, code, now.date().isoformat()))
-        row = cur.fetchone()
-        cur.close()
-        return {"ok": True, "found": row[0] is not None}
 
     @app.get("/bench/floor-read/<code>")
     def bench_floor_read(code):
-        _connection, cur = cursor()
+        held_connection = connection()
+        cur = held_connection.cursor()
         cur.execute(select_sql, (code,))
         row = cur.fetchone()
         cur.close()
-        _connection.rollback()  # end the read transaction, as a request would
+        held_connection.rollback()  # end the read transaction, as a request would
         return {"ok": True, "found": row is not None}
 
     @app.get("/bench/floor/<code>")
     def bench_floor(code):
-        connection, cur = cursor()
+        held_connection = connection()
+        cur = held_connection.cursor()
         cur.execute(select_sql, (code,))
         row = cur.fetchone()
-        now = datetime.now(UTC)
-        at = now.isoformat(sep=" ") if app.extensions["db_engine"].dialect.name == "sqlite" \
-            else now
-        cur.execute(insert_sql, (at, os.urandom(8).hex(), code, row[0] if row else None,
-                                 now.date().isoformat(),
+        at, as_of, request_id = stamps()
+        cur.execute(insert_sql, (at, request_id, code, row[0] if row else None, as_of,
                                  "found" if row else "nothing_on_record"))
         cur.close()
-        connection.commit()
+        held_connection.commit()
         return {"ok": True, "found": row is not None}
+
+    @app.get("/bench/floor-one/<code>")
+    def bench_floor_one(code):
+        """The read and the log row in one statement, committed by autocommit: one round trip."""
+        cur = connection(autocommit=True).cursor()
+        at, as_of, request_id = stamps()
+        cur.execute(one_sql, (at, request_id, code, code, as_of))
+        row = cur.fetchone()
+        cur.close()
+        return {"ok": True, "found": row[0] is not None}
 
 
 # --- building the database -------------------------------------------------------------------
