@@ -22,7 +22,7 @@ from sqlalchemy import event, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from service.audit.models import DataChange
-from service.audit.operations import data_version
+from service.audit.operations import STANDING_LATER, data_version
 from service.bank_api.watch_models import StatusChange, SubjectState
 from service.core.amounts import exact_text
 from service.core.clock import local_date
@@ -208,16 +208,43 @@ def _note_data_changes(session: Session, _flush_context, _instances) -> None:
     pending = session.info.setdefault(PENDING, {})
     for obj in session.new:
         if isinstance(obj, DataChange) and obj.subject_id is not None:
-            subject_id, at, kind = obj.subject_id, obj.at, obj.kind
+            _note(pending, obj.subject_id, obj.at, obj.kind)
         elif isinstance(obj, SearchOutbox) and obj.object_type == "subject":
             # A subject re-indexed because its public view changed, even where no
             # DataChange names it (a decision corrected over to another subject).
-            subject_id, at, kind = obj.object_id, obj.created_at, "subject.changed"
-        else:
-            continue
-        first, kinds = pending.get(subject_id, (at, set()))
-        kinds.add(kind)
-        pending[subject_id] = (max(filter(None, (first, at)), default=None), kinds)
+            _note(pending, obj.object_id, obj.created_at, "subject.changed")
+
+
+def _note_bulk_inserts(state) -> None:
+    """The same for rows inserted through Core (the importer, batched_events)."""
+    table = getattr(state.statement, "table", None)
+    if not state.is_insert or table not in (DataChange.__table__, SearchOutbox.__table__) \
+            or state.session.info.get(STANDING_LATER) or not _enabled():
+        return
+    rows = state.parameters
+    rows = [rows] if isinstance(rows, dict) else rows or ()
+    pending = state.session.info.setdefault(PENDING, {})
+    for row in rows:
+        if table is DataChange.__table__:
+            if row.get("subject_id") is not None:
+                _note(pending, row["subject_id"], row.get("at"), row["kind"])
+        elif row.get("object_type") == "subject":
+            _note(pending, row["object_id"], row.get("created_at"), "subject.changed")
+
+
+def note_subjects(subject_ids: Iterable[int], *, at: datetime, kind: str) -> None:
+    """Have the commit hook compare these subjects' standing (a bulk writer's subjects)."""
+    if not _enabled():
+        return
+    pending = db.session.info.setdefault(PENDING, {})
+    for subject_id in subject_ids:
+        _note(pending, subject_id, at, kind)
+
+
+def _note(pending: dict, subject_id: int, at: datetime | None, kind: str) -> None:
+    first, kinds = pending.get(subject_id, (at, set()))
+    kinds.add(kind)
+    pending[subject_id] = (max(filter(None, (first, at)), default=None), kinds)
 
 
 def _record_before_commit(session: Session) -> None:
@@ -263,6 +290,7 @@ def init_monitoring(app) -> None:
     app.extensions.setdefault("setup_steps", []).append(setup_baseline)
     if not _installed:
         event.listen(Session, "before_flush", _note_data_changes)
+        event.listen(Session, "do_orm_execute", _note_bulk_inserts)
         event.listen(Session, "before_commit", _record_before_commit)
         event.listen(Session, "after_commit", _after_commit)
         event.listen(Session, "after_transaction_end", _after_transaction_end)
