@@ -76,20 +76,19 @@ def fresh_database(backend: str):
 # The importer's stages timed by --stages: (module, owner or None, attribute, label).
 _STAGES = (
     ("service.register.importer", "_Importer", "run_batch", "run_batch (all but reading/checking)"),
-    ("service.register.importer", "_Importer", "plan", "  plan (histories + rules)"),
-    ("service.register.importer", None, "histories_for", "    histories_for"),
-    ("service.register.importer", None, "plan_subject", "    plan_subject (rules)"),
-    ("service.register.importer", None, "apply_plans", "  apply_plans (lists, proposals)"),
+    ("service.register.importer", None, "insert_rows", "  insert_rows (all create's inserts)"),
+    ("service.register.importer", "_Importer", "write_history", "  write_history"),
+    ("service.register.bulk", "Subjects", "resolve", "  Subjects.resolve"),
+    ("service.register.importer", "_Importer", "existing", "  existing (natural keys)"),
+    ("service.register.importer", None, "evaluate_pending", "evaluate_pending (rules at the end)"),
+    ("service.lists.operations.evaluate", None, "histories_for", "  histories_for"),
+    ("service.lists.operations.evaluate", None, "plan_subject", "  plan_subject (rules)"),
+    ("service.lists.operations.evaluate", None, "apply_plans", "  apply_plans (lists, proposals)"),
     ("service.lists.operations.evaluate", None, "_apply_classifications",
      "    _apply_classifications"),
     ("service.lists.operations.evaluate", None, "_apply_entry_changes",
      "    _apply_entry_changes"),
     ("service.lists.operations.evaluate", None, "_create_proposals", "    _create_proposals"),
-    ("service.register.importer", None, "insert_rows", "  insert_rows (all create's inserts)"),
-    ("service.register.importer", "_Importer", "write_history", "  write_history"),
-    ("service.register.bulk", "Subjects", "resolve", "  Subjects.resolve"),
-    ("service.register.importer", "_Importer", "existing", "  existing (natural keys)"),
-    ("service.register.importer", "_Importer", "classify_new", "  classify_new"),
 )
 
 

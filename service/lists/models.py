@@ -84,6 +84,24 @@ class ListEntry(Base):
         return f"<ListEntry {self.id} {self.list_kind} {self.status} subject={self.subject_id}>"
 
 
+class PendingEvaluation(Base):
+    """A subject whose lists rules are still to run after a bulk import stored its decisions.
+
+    The importer writes one mark per subject and batch in the batch's own
+    transaction and runs the rules once per subject at the end of the file
+    (service.lists.operations.evaluate_pending), deleting the marks it served.
+    A mark left by an import that stopped is served by the next import or by
+    `rules evaluate`, so nothing stored is left unevaluated.
+    """
+
+    __tablename__ = "pending_evaluations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # No foreign key: a mark costs one index entry, and subjects are never deleted.
+    subject_id: Mapped[int] = mapped_column(index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class RepairApplication(Base):
     """信用修复申请: end a disclosure early, or leave the blacklist early (提前移出)."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 
 import click
@@ -39,10 +40,21 @@ def import_command(file: Path, authority: str | None, rejects_path: Path | None,
     from service.register.tabular import FileFormatError
 
     actor = Actor("import", None, file.name)
-    with tqdm(unit=" rows", desc=file.name, disable=None, mininterval=0.5) as bar:
+
+    def evaluating(subjects: int):
+        """A second bar for the lists rules that run once the rows are stored."""
+        bar.close()
+        rules = stack.enter_context(tqdm(total=subjects, unit=" subjects", disable=None,
+                                         desc="lists rules (黑名单规则)", mininterval=0.5))
+        return rules.update
+
+    with ExitStack() as stack:
+        bar = stack.enter_context(tqdm(unit=" rows", desc=file.name, disable=None,
+                                       mininterval=0.5))
         try:
             summary = import_file(file, actor=actor, now=clock.now(), rejects_path=rejects_path,
-                                  progress=bar.update, default_authority=authority,
+                                  progress=bar.update, evaluating=evaluating,
+                                  default_authority=authority,
                                   dry_run=dry_run, batch_size=batch_size)
         except FileFormatError as exc:
             stored = exc.stored
@@ -61,7 +73,8 @@ def import_command(file: Path, authority: str | None, rejects_path: Path | None,
     verb = "would be" if dry_run else "were"
     click.echo(f"{summary.rows} rows: {summary.created} created, {summary.corrected} corrected, "
                f"{summary.unchanged} unchanged, {summary.rejected} rejected"
-               + (" (dry run: nothing stored)" if dry_run else ""))
+               + (" (dry run: nothing stored)" if dry_run else
+                  f"; lists rules run for {summary.evaluated} subjects"))
     if summary.rejects_path:
         click.echo(f"rejected rows {verb} written with their reasons (错误原因) to "
                    f"{summary.rejects_path}")

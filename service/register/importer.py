@@ -13,7 +13,16 @@ review step is for decisions typed in by hand). Each new decision gets the
 same records as `create_decision(status="published")`: revisions created and
 published, audit events decision.create and decision.publish (naming the file
 and row), a data version bump and search outbox rows. The per-row work is done
-in bulk per batch; the lists rules run once per batch for the affected subjects.
+in bulk per batch.
+
+The lists rules run once per subject at the end of the file, not once per
+batch: a repeat offender named in many batches had its whole history read and
+evaluated again in each of them. Each batch marks its subjects pending in its
+own transaction (service.lists.models.PendingEvaluation), so the rules are
+never skipped: an import that stops leaves its marks to the next import or to
+`rules evaluate`. As when a decision is published on its own, the rules then
+reclassify a repeat infringer's new decision (decision.reclassify) and propose
+or extend its listing.
 
 Invalid rows are not stored: they go to a rejects CSV with their original
 columns plus 错误原因, and every error names the row (as a spreadsheet numbers
@@ -28,26 +37,26 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 
 from service.audit.models import AuditEvent, DataChange
-from service.audit.operations import log_event
+from service.audit.operations import log_event, standing_noted_later
+from service.bank_api.monitoring import note_subjects
 from service.core.actors import Actor
 from service.core.clock import local_date
 from service.core.db import db
-from service.lists.history import histories_for
-from service.lists.operations import apply_plans
-from service.lists.operations.evaluate import CLASS_FIELDS
-from service.register.bulk import Subjects, chunks, insert_rows, plain
+from service.lists.models import PendingEvaluation
+from service.lists.operations import count_pending, evaluate_pending
+from service.register.bulk import Subjects, insert_rows, plain
 from service.register.models import (
     Authority,
     Decision,
     DecisionPerson,
     DecisionRevision,
-    Subject,
 )
 from service.register.operations import (
     CONTENT_COLUMNS,
@@ -58,7 +67,6 @@ from service.register.operations import (
 from service.register.pipeline import PIPELINE_AFTER, Rejected, Row, RowChecker, checked_chunks
 from service.register.schemas import HEADERS, describe_errors, field_for_header
 from service.register.tabular import FileFormatError, open_table
-from service.rules.engine import plan_subject
 from service.rules.policy import current_policy
 from service.search.applier import apply_deferred
 from service.search.models import SearchOutbox
@@ -85,6 +93,7 @@ class ImportSummary:
     corrected: int = 0
     unchanged: int = 0
     rejected: int = 0
+    evaluated: int = 0  # subjects the lists rules ran for at the end
     rejects_path: Path | None = None
     errors: list[tuple[int, str, str]] = field(default_factory=list)
 
@@ -186,7 +195,8 @@ class _Importer:
         for row, decision_id in corrections:
             self.correct(row, decision_id)
         if new:
-            self.create(new)
+            with standing_noted_later():  # noted once the rules ran (_evaluate)
+                self.create(new)
 
     def authority_id(self, data: dict) -> int | None:
         key = (data["authority_name"], data["authority_uscc"])
@@ -243,42 +253,10 @@ class _Importer:
               for i, person_id in subjects.representatives.items()),
             *({"decision_id": ids[i], "subject_id": person_id, "role": "responsible_person"}
               for i, person_id in subjects.responsible)])
-        plans = self.plan(subject_ids)
-        self.classify_new(plans, dict(zip(ids, rows, strict=True)))
         self.write_history(rows, ids, subject_ids)
-        apply_plans(plans, actor=self.actor, now=self.now)
+        insert_rows(PendingEvaluation, [{"subject_id": i, "created_at": self.now}
+                                        for i in sorted(set(subject_ids))])
         self.summary.created += len(rows)
-
-    def plan(self, subject_ids: list[int]) -> list:
-        """The lists rules for every subject the batch touched, in one pass.
-
-        As service.lists.operations.recompute_subjects, with one locking query
-        for the batch instead of one per subject.
-        """
-        ids = sorted(set(subject_ids))
-        for chunk in chunks(ids, 500):
-            db.session.execute(select(Subject.id).where(Subject.id.in_(chunk))
-                               .order_by(Subject.id).with_for_update())
-        histories = histories_for(ids)
-        return [plan_subject(histories[i], self.today, self.policy) for i in ids]
-
-    def classify_new(self, plans: list, new: dict[int, Row]) -> None:
-        """Store the rules' class of the batch's own decisions before their history is written.
-
-        A new decision of a repeat infringer is serious (重复侵权) from the start: it
-        is published as such, with no separate reclassification event.
-        """
-        updates = []
-        for plan in plans:
-            for decision_id in [i for i in plan.classifications if i in new]:
-                c = plan.classifications.pop(decision_id)
-                values = {name: getattr(c, name) for name in CLASS_FIELDS}
-                new[decision_id].columns.update(values)
-                updates.append({"_id": decision_id, **values})
-        if updates:
-            table = Decision.__table__
-            db.session.execute(table.update().where(table.c.id == bindparam("_id"))
-                               .values({n: bindparam(n) for n in CLASS_FIELDS}), updates)
 
     def write_history(self, rows: list[Row], ids: list[int], subject_ids: list[int]) -> None:
         """Revisions, audit events, data changes and outbox rows, as create + publish write."""
@@ -336,6 +314,7 @@ def default_rejects_path(path: Path) -> Path:
 
 def import_file(path, *, actor: Actor, now: datetime, rejects_path=None,
                 progress: Callable[[int], None] | None = None,
+                evaluating: Callable[[int], Callable[[int], None] | None] | None = None,
                 default_authority: str | None = None, dry_run: bool = False,
                 source_name: str | None = None, batch_size: int = BATCH_SIZE,
                 pipeline_after: int | None = PIPELINE_AFTER) -> ImportSummary:
@@ -345,6 +324,8 @@ def import_file(path, *, actor: Actor, now: datetime, rejects_path=None,
         rejects_path: where to write the rejected rows (default: FILE.rejects.csv
             beside the file); written only when a row is rejected.
         progress: called with the number of rows done after each batch.
+        evaluating: called with the number of subjects before the lists rules run
+            for them at the end; what it returns hears of each batch of subjects done.
         default_authority: the full name of an existing authority for files
             without the 处罚机关 columns.
         dry_run: check and classify every row, write nothing but the rejects file.
@@ -361,28 +342,30 @@ def import_file(path, *, actor: Actor, now: datetime, rejects_path=None,
     rejects_path = Path(rejects_path) if rejects_path else default_rejects_path(path)
     authority = _default_authority(default_authority)
     authority_id = authority.id if authority else None  # read now: batches expunge it
-    with open_table(path) as table:
+    # The search index is updated once, when the rows and the rules' changes are stored.
+    with apply_deferred(), open_table(path) as table:
         _check_columns(table.headers, authority)
         rejects = _Rejects(rejects_path, table.headers)
         importer = _Importer(actor=actor, now=now, source=source, headers=table.headers,
                              rejects=rejects, default_authority=authority, dry_run=dry_run)
         try:
-            with apply_deferred():
-                _run(importer, checked_chunks(importer.checker, table.rows, batch_size,
-                                              pipeline_after=pipeline_after), progress)
+            _run(importer, checked_chunks(importer.checker, table.rows, batch_size,
+                                          pipeline_after=pipeline_after), progress)
         except FileFormatError as exc:  # it broke off: the batches before it are stored
             db.session.rollback()
             exc.stored = importer.summary
             if not dry_run and importer.summary.rows:
+                _evaluate(importer, evaluating)
                 _log_import(actor, now, authority_id, source, importer.summary, error=str(exc))
                 db.session.commit()
             raise
         finally:
             importer.summary.rejects_path = rejects.close()
-    summary = importer.summary
-    if not dry_run:
-        _log_import(actor, now, authority_id, source, summary)
-        db.session.commit()
+        summary = importer.summary
+        if not dry_run:
+            _evaluate(importer, evaluating)
+            _log_import(actor, now, authority_id, source, summary)
+            db.session.commit()
     log.info("imported %s: %s rows, %s created, %s corrected, %s unchanged, %s rejected",
              source, summary.rows, summary.created, summary.corrected, summary.unchanged,
              summary.rejected)
@@ -395,11 +378,27 @@ def _log_import(actor: Actor, now: datetime, authority_id: int | None, source: s
     reviewer's own), so the authority's audit log shows its imports (批量导入)."""
     details = {"file": source, "rows": summary.rows, "created": summary.created,
                "corrected": summary.corrected, "unchanged": summary.unchanged,
-               "rejected": summary.rejected}
+               "rejected": summary.rejected, "evaluated": summary.evaluated}
     if error is not None:  # the rows counted are stored; the rest of the file is not
         details["stopped"] = error
     log_event(actor, "register.import", now=now, object_type="import",
               authority_id=authority_id, details=details)
+
+
+def _evaluate(importer: _Importer, evaluating) -> None:
+    """Run the lists rules for the subjects the batches marked (and any a stopped import
+    left), committing each batch of subjects."""
+    progress = evaluating(count_pending()) if evaluating is not None else None
+    done = evaluate_pending(actor=importer.actor, now=importer.now, today=importer.today,
+                            progress=progress, checkpoint=_commit_batch,
+                            evaluated=partial(note_subjects, at=importer.now,
+                                              kind="decision.published"))
+    importer.summary.evaluated = done.subjects
+
+
+def _commit_batch() -> None:
+    db.session.commit()
+    db.session.expunge_all()  # keep memory and flushes flat: nothing earlier is needed
 
 
 def _run(importer: _Importer, checked: Iterable[tuple[int, list]], progress) -> None:

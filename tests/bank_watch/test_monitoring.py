@@ -8,6 +8,7 @@ from service.bank_api.monitoring import baseline_states, scan_status_changes
 from service.bank_api.watch_models import StatusChange, SubjectState
 from service.core.actors import Actor
 from service.lists.operations import confirm_listing, recompute_subject
+from service.lists.queries import subject_statuses
 from service.register.operations import publish_decision, revoke_decision
 from tests.factories import make_decision, make_entry, make_subject
 
@@ -181,3 +182,27 @@ def test_a_correction_moving_a_decision_to_another_subject_changes_both(session)
         ("disclosed_penalties", "nothing_on_record")]
     assert [(c.to_status, c.reason) for c in changes(session, second)] == [
         ("disclosed_penalties", "decision.corrected")]
+
+
+def test_a_bulk_import_records_the_standing_of_every_subject_it_touched(session, tmp_path):
+    """The importer writes in bulk (Core) and runs the rules at the end: each subject's
+    change is recorded once, with the standing the rules left (a proposal included)."""
+    from bench.synth import write_csv
+    from service.register.importer import import_file
+    from service.register.models import Decision
+
+    path = tmp_path / "bulk.csv"
+    write_csv(path, 120, seed=5, until=TODAY)
+    summary = import_file(path, actor=Actor("import", None, "bulk.csv"), now=NOW,
+                          batch_size=25)
+    assert summary.created == 120
+    subjects = set(session.scalars(select(Decision.subject_id).distinct()))
+    recorded = session.scalars(select(StatusChange.subject_id)).all()
+    assert len(recorded) == len(set(recorded))  # once each, after the rules ran
+    standing = subject_statuses(sorted(subjects), TODAY)
+    shown = {i for i in subjects if standing[i].status != "nothing_on_record"}
+    assert shown
+    assert set(recorded) == shown
+    # the recorded standing is the final one: a second comparison finds nothing to record
+    assert scan_status_changes(today=TODAY, now=NOW + timedelta(minutes=1),
+                               every_subject=True) == 0

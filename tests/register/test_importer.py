@@ -15,7 +15,7 @@ from bench.synth import HEADERS, iter_rows, write_csv, write_xlsx
 from service.audit.models import AuditEvent, DataChange
 from service.core.actors import Actor
 from service.core.db import db
-from service.lists.models import ListEntry
+from service.lists.models import ListEntry, PendingEvaluation
 from service.lists.operations import evaluate_all
 from service.register.identifiers import complete_uscc
 from service.register.importer import import_file
@@ -199,9 +199,43 @@ def test_interrupted_import_resumes_and_converges(session, tmp_path):
     with pytest.raises(KeyboardInterrupt):
         run(path, batch_size=20, progress=crash)
     assert count(Decision) == 20  # the first batch was committed
+    # ... with its subjects marked for the lists rules, which had not run yet
+    marked = set(db.session.scalars(select(PendingEvaluation.subject_id)))
+    assert marked == set(db.session.scalars(select(Decision.subject_id)))
     summary = run(path, batch_size=20)
     assert (summary.created, summary.unchanged) == (30, 20)
     assert count(Decision) == 50
+    # the second run evaluated the first run's subjects too: nothing is left to do
+    assert count(PendingEvaluation) == 0
+    assert summary.evaluated == len(set(db.session.scalars(select(Decision.subject_id))))
+    assert evaluate_all(actor=ACTOR, now=NOW, today=TODAY).changed == 0
+
+
+def test_rules_evaluate_serves_the_marks_a_stopped_import_left(session, tmp_path):
+    path = write(tmp_path / "stopped.csv", rows(30, seed=8))
+
+    def crash(_n):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run(path, batch_size=30, progress=crash)
+    assert count(PendingEvaluation) > 0
+    assert count(ListEntry) == 0  # the rules did not run
+    summary = evaluate_all(actor=ACTOR, now=NOW, today=TODAY)
+    assert summary.proposed > 0
+    assert count(PendingEvaluation) == 0
+
+
+def test_the_rules_run_once_per_subject_at_the_end_of_the_file(session, tmp_path):
+    """A repeat offender named in many batches is evaluated once, with its whole history:
+    one proposal naming all its decisions, not a proposal extended batch after batch."""
+    records = rows(200, seed=4)
+    summary = run(write(tmp_path / "repeat.csv", records), batch_size=10)
+    subjects = set(db.session.scalars(select(Decision.subject_id)))
+    assert summary.evaluated == len(subjects)
+    assert count(AuditEvent, AuditEvent.action.in_(("listing.extend", "listing.link"))) == 0
+    assert count(AuditEvent, AuditEvent.action == "listing.propose") == count(ListEntry) > 0
+    assert evaluate_all(actor=ACTOR, now=NOW, today=TODAY).changed == 0
 
 
 def test_dry_run_stores_nothing(session, tmp_path):

@@ -10,8 +10,10 @@ from service.lists.operations._persons import follow_named_persons
 from service.lists.operations.evaluate import (
     EvaluationSummary,
     apply_plans,
+    count_pending,
     count_subjects,
     evaluate_all,
+    evaluate_pending,
     recompute_subject,
     recompute_subjects,
 )
@@ -26,9 +28,11 @@ __all__ = [
     "apply_plans",
     "approve_repair",
     "confirm_listing",
+    "count_pending",
     "count_subjects",
     "deny_repair",
     "evaluate_all",
+    "evaluate_pending",
     "follow_named_persons",
     "list_manually",
     "nominate_red",

@@ -11,13 +11,13 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, delete, func, select
 
 from service.audit.operations import batched_events, log_event, record_change
 from service.core.actors import Actor
 from service.core.db import db
 from service.lists.history import histories_between, histories_for, history_of
-from service.lists.models import EntryStatus, ListEntry, list_entry_decisions
+from service.lists.models import EntryStatus, ListEntry, PendingEvaluation, list_entry_decisions
 from service.lists.operations._common import (
     ENTRY_FIELDS,
     audit_entry,
@@ -101,6 +101,7 @@ def evaluate_all(*, actor: Actor, now: datetime, today: date,
     """
     rules = policy()
     summary = EvaluationSummary(as_of=today)
+    marks = _last_mark()  # every subject is evaluated: the pending marks are served too
     last_id = 0
     while True:
         ids = list(db.session.scalars(
@@ -119,11 +120,72 @@ def evaluate_all(*, actor: Actor, now: datetime, today: date,
             progress(len(ids))
         if checkpoint is not None:
             checkpoint()
+    if marks is not None:
+        db.session.execute(delete(PendingEvaluation).where(PendingEvaluation.id <= marks))
     log_event(actor, "rules.evaluate", now=now, details=asdict(summary) | {
         "policy_version": rules.version})
     log.info("evaluated %s subjects as of %s: %s changes", summary.subjects, today,
              summary.changed)
     return summary
+
+
+def _last_mark() -> int | None:
+    return db.session.scalar(select(func.max(PendingEvaluation.id)))
+
+
+def count_pending() -> int:
+    return db.session.scalar(select(func.count(PendingEvaluation.subject_id.distinct())))
+
+
+def evaluate_pending(*, actor: Actor, now: datetime, today: date,
+                     progress: Callable[[int], None] | None = None,
+                     checkpoint: Callable[[], None] | None = None,
+                     evaluated: Callable[[list[int]], None] | None = None,
+                     batch_size: int = BATCH_SIZE) -> EvaluationSummary:
+    """Apply the rules to every subject marked pending, once each, and delete the marks.
+
+    The marks present when it starts are served, a batch of subjects at a time
+    in id order (`evaluated(ids)` hears of each batch before `checkpoint()`, which
+    may commit it); marks written meanwhile (another import still running) are
+    left for whoever wrote them.
+    """
+    summary = EvaluationSummary(as_of=today)
+    marks = _last_mark()
+    if marks is None:
+        return summary
+    rules = policy()
+    pending = PendingEvaluation.id <= marks
+    last_id = 0
+    while True:
+        ids = list(db.session.scalars(
+            select(PendingEvaluation.subject_id).distinct().where(
+                pending, PendingEvaluation.subject_id > last_id)
+            .order_by(PendingEvaluation.subject_id).limit(batch_size)))
+        if not ids:
+            break
+        for chunk in _chunks(ids, 500):  # one lock query per chunk, in id order
+            db.session.execute(select(Subject.id).where(Subject.id.in_(chunk))
+                               .order_by(Subject.id).with_for_update())
+        histories = histories_for(ids)
+        plans = [plan_subject(histories[sid], today, rules) for sid in ids]
+        apply_plans(plans, actor=actor, now=now)
+        db.session.execute(delete(PendingEvaluation).where(
+            pending, PendingEvaluation.subject_id.in_(ids)))
+        db.session.flush()
+        for plan in plans:
+            summary.add(plan)
+        last_id = ids[-1]
+        if evaluated is not None:
+            evaluated(ids)
+        if progress is not None:
+            progress(len(ids))
+        if checkpoint is not None:
+            checkpoint()
+    return summary
+
+
+def _chunks(items: list, size: int):
+    return (items[i:i + size] for i in range(0, len(items), size))
 
 
 def apply_plans(plans: list[SubjectPlan], *, actor: Actor, now: datetime) -> None:
@@ -147,19 +209,36 @@ def _decisions_by_id(ids) -> dict[int, Decision]:
 
 
 def _apply_classifications(plans: list[SubjectPlan], *, actor: Actor, now: datetime) -> None:
+    """Store the new classes with one UPDATE per batch (Core: a bulk run reclassifies tens
+    of thousands of decisions, and loading each as an ORM object cost most of the run)."""
     changed = {i: c for p in plans for i, c in p.classifications.items()}
-    for decision in _decisions_by_id(sorted(changed)).values():
-        new = changed[decision.id]
-        before = {name: getattr(decision, name) for name in CLASS_FIELDS}
-        for name in CLASS_FIELDS:
-            setattr(decision, name, getattr(new, name))
+    if not changed:
+        return
+    # In id order: the audit events and data changes written from them follow it on
+    # every database (PostgreSQL returns an IN list in no particular order).
+    stored = db.session.execute(  # autoflushes: pending ORM changes are in the database
+        select(Decision.id, Decision.subject_id, Decision.authority_id, Decision.status,
+               Decision.revoked_at, *(getattr(Decision, n) for n in CLASS_FIELDS))
+        .where(Decision.id.in_(sorted(changed))).order_by(Decision.id)).all()
+    table = Decision.__table__
+    db.session.execute(
+        table.update().where(table.c.id == bindparam("_id"))
+        .values({n: bindparam(n) for n in CLASS_FIELDS}),
+        [{"_id": row.id, **{n: getattr(changed[row.id], n) for n in CLASS_FIELDS}}
+         for row in stored])
+    for decision in [o for o in db.session.identity_map.values()
+                     if isinstance(o, Decision) and o.id in changed]:
+        db.session.expire(decision, CLASS_FIELDS)  # loaded objects read the new class
+    for row in stored:
+        new = changed[row.id]
         log_event(actor, "decision.reclassify", now=now, object_type="decision",
-                  object_id=decision.id, authority_id=decision.authority_id, before=before,
-                  after={name: getattr(new, name) for name in CLASS_FIELDS})
-        if decision.status == "published" and decision.revoked_at is None:
-            record_change("decision.reclassified", now=now, subject_id=decision.subject_id,
-                          object_type="decision", object_id=decision.id)
-            enqueue("decision", decision.id, now=now)
+                  object_id=row.id, authority_id=row.authority_id,
+                  before={n: getattr(row, n) for n in CLASS_FIELDS},
+                  after={n: getattr(new, n) for n in CLASS_FIELDS})
+        if row.status == "published" and row.revoked_at is None:
+            record_change("decision.reclassified", now=now, subject_id=row.subject_id,
+                          object_type="decision", object_id=row.id)
+            enqueue("decision", row.id, now=now)
 
 
 def _apply_entry_changes(plans: list[SubjectPlan], *, actor: Actor, now: datetime) -> None:
@@ -219,23 +298,27 @@ def _create_proposals(plans: list[SubjectPlan], *, actor: Actor, now: datetime) 
     proposing = [p for p in plans if p.proposal is not None]
     if not proposing:
         return
-    created = []
-    for plan in proposing:
-        proposal = plan.proposal
-        entry = ListEntry(
-            list_kind="black", subject_id=plan.subject_id, status=EntryStatus.PROPOSED,
-            basis=proposal.basis, basis_text=proposal.basis_text,
-            authority_id=proposal.authority_id, proposed_at=now,
-        )
-        db.session.add(entry)
-        created.append((entry, sorted(proposal.decision_ids)))
-    db.session.flush()
+    # One INSERT without RETURNING (SQLite would insert row by row to order RETURNING);
+    # the new entries are found again by subject: a subject gets one proposal at a time.
+    rows = {plan.subject_id: dict.fromkeys(ENTRY_FIELDS) | {
+        "list_kind": "black", "subject_id": plan.subject_id, "status": EntryStatus.PROPOSED.value,
+        "basis": plan.proposal.basis, "basis_text": plan.proposal.basis_text,
+        "authority_id": plan.proposal.authority_id} for plan in proposing}
+    db.session.execute(ListEntry.__table__.insert(), [
+        {**row, "proposed_at": now, "created_at": now, "updated_at": now}
+        for row in rows.values()])
+    ids = dict(db.session.execute(
+        select(ListEntry.subject_id, func.max(ListEntry.id))
+        .where(ListEntry.subject_id.in_(sorted(rows)), ListEntry.proposed_at == now,
+               ListEntry.status == EntryStatus.PROPOSED)
+        .group_by(ListEntry.subject_id)).all())
+    created = sorted((ids[plan.subject_id], plan) for plan in proposing)
     # The links by id in one INSERT: loading every linked Decision to append it to
     # entry.decisions cost more than the rest of the proposal.
     db.session.execute(list_entry_decisions.insert(), [
-        {"list_entry_id": entry.id, "decision_id": i} for entry, ids in created for i in ids])
-    for entry, ids in created:
-        db.session.expire(entry, ["decisions"])
-        after = {name: getattr(entry, name) for name in ENTRY_FIELDS} | {"decision_ids": ids}
-        log_event(actor, "listing.propose", now=now, object_type="list_entry", object_id=entry.id,
-                  authority_id=entry.authority_id, before=None, after=after)
+        {"list_entry_id": entry_id, "decision_id": i} for entry_id, plan in created
+        for i in sorted(plan.proposal.decision_ids)])
+    for entry_id, plan in created:
+        after = rows[plan.subject_id] | {"decision_ids": sorted(plan.proposal.decision_ids)}
+        log_event(actor, "listing.propose", now=now, object_type="list_entry", object_id=entry_id,
+                  authority_id=plan.proposal.authority_id, before=None, after=after)
