@@ -41,7 +41,7 @@ from functools import partial
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from service.audit.models import AuditEvent, DataChange
 from service.audit.operations import log_event, standing_noted_later
@@ -401,7 +401,15 @@ def _commit_batch() -> None:
     db.session.expunge_all()  # keep memory and flushes flat: nothing earlier is needed
 
 
+# PostgreSQL plans the batch lookups from table statistics, which autovacuum refreshes
+# too rarely for a table an import grows from empty: the import analyses the tables it
+# grows when its own rows reach this many, and again each time they double.
+_ANALYZE_FROM = 2000
+_GROWN_TABLES = ("subjects", "decisions", "decision_persons")
+
+
 def _run(importer: _Importer, checked: Iterable[tuple[int, list]], progress) -> None:
+    analyze_at = _ANALYZE_FROM
     for size, rows in checked:
         importer.summary.rows += size
         valid = importer.take(rows)
@@ -412,6 +420,12 @@ def _run(importer: _Importer, checked: Iterable[tuple[int, list]], progress) -> 
         else:
             db.session.commit()
         db.session.expunge_all()  # keep memory flat: nothing from earlier batches is needed
+        if db.is_postgresql and importer.summary.created >= analyze_at:
+            # Without it the subject lookups of a fresh database scanned the whole table
+            # (no statistics yet): 54 ms per lookup at 50k subjects instead of ~2.
+            db.session.execute(text(f"ANALYZE {', '.join(_GROWN_TABLES)}"))
+            db.session.commit()
+            analyze_at *= 2
         if progress is not None:
             progress(size)
 
