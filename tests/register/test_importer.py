@@ -361,3 +361,17 @@ def test_cli_import(app, session, tmp_path):
     assert "cli.rejects.csv" in result.output
     again = app.test_cli_runner().invoke(args=["register", "import", str(path), "--dry-run"])
     assert "0 created, 0 corrected, 5 unchanged, 1 rejected" in again.output
+
+
+def test_the_rules_phase_reports_its_progress(session, tmp_path):
+    heard: list = []
+
+    def evaluating(total):
+        heard.append(("total", total))
+        return lambda n: heard.append(("done", n))
+
+    summary = run(write(tmp_path / "progress.csv", rows(60, seed=2)), batch_size=20,
+                  evaluating=evaluating)
+    subjects = len(set(db.session.scalars(select(Decision.subject_id))))
+    assert heard[0] == ("total", subjects)
+    assert sum(n for kind, n in heard[1:] if kind == "done") == summary.evaluated == subjects
