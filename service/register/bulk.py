@@ -63,7 +63,8 @@ def _bound_rows(table, params: list[dict]) -> bool:
             not (d.is_scalar or d.is_callable) for _c, d in defaulted):
         return False
     columns = [table.c[name] for name in given] + [c for c, _d in defaulted]
-    processors = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
+    processors = [_remembered(c.type.dialect_impl(dialect).bind_processor(dialect))
+                  for c in columns]
 
     def values(row: dict) -> list:
         raw = [row[name] for name in given]
@@ -83,6 +84,32 @@ def _bound_rows(table, params: list[dict]) -> bool:
         marks = ", ".join("?" * len(columns))
         driver.executemany(f"INSERT INTO {target} VALUES ({marks})", map(values, params))
     return True
+
+
+_REMEMBERED = frozenset({date, datetime})
+
+
+def _remembered(processor):
+    """The processor, computing each scalar value once per call of insert_rows.
+
+    A batch binds the same timestamp (the import's `now`), the same dates and many
+    JSON nulls thousands of times. Only None, dates and timestamps are remembered:
+    equal Decimals (1.0, 1.00) or True and 1 must not share a bound value.
+    """
+    if processor is None:
+        return None
+    done: dict = {}
+
+    def process(value):
+        if value is not None and value.__class__ not in _REMEMBERED:
+            return processor(value)
+        try:
+            return done[value]
+        except KeyError:
+            done[value] = bound = processor(value)
+            return bound
+
+    return process
 
 
 class Subjects:
