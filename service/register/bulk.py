@@ -14,12 +14,14 @@ from itertools import islice
 
 from sqlalchemy import func, select
 
+from service.audit.operations import STANDING_LATER
 from service.core.amounts import exact_text
 from service.core.db import db
 from service.register.identifiers import mask_id_number
 from service.register.models import Decision, PartyKind, Subject
 from service.register.names import name_columns, name_key
 from service.register.operations import responsible_digests, subject_values
+from service.search.applier import note_outbox_written
 
 
 def plain(value):
@@ -38,16 +40,22 @@ def insert_rows(model, params: list[dict]) -> None:
     Core INSERT binds it (same types, same defaults), but without compiling the
     parameters of every row. Tables whose inserts other parts watch through the
     session (the search outbox, the data changes) and single rows go through
-    session.execute, where those hooks see them.
+    session.execute, where those hooks see them; inside standing_noted_later()
+    (the importer's batches: it notes the bank changes feed itself) the watched
+    tables are written past the session too, and the search applier told here.
     """
     if not params:
         return
     table = model.__table__
-    if len(params) == 1 or table.name in _WATCHED or not _bound_rows(table, params):
+    watched = table.name in _WATCHED
+    if len(params) == 1 or (watched and not db.session.info.get(STANDING_LATER)) \
+            or not _bound_rows(table, params):
         db.session.execute(table.insert(), params)
+    elif table.name == "search_outbox":
+        note_outbox_written()
 
 
-# Inserts noticed by session hooks (search.applier, bank monitoring): always through Core.
+# Inserts noticed by session hooks (search.applier, bank monitoring).
 _WATCHED = frozenset({"search_outbox", "data_changes"})
 
 

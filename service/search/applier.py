@@ -104,6 +104,11 @@ def _note_outbox_rows(session, _context, _instances) -> None:
         session.info[_FLAG] = True
 
 
+def note_outbox_written() -> None:
+    """For a bulk writer that COPYs outbox rows past the session: apply them after commit."""
+    db.session.info[_FLAG] = True
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _note_outbox_inserts(state) -> None:
     """Bulk writers insert outbox rows through Core (register.bulk.insert_rows), not the ORM."""
