@@ -12,6 +12,7 @@ from sqlalchemy import select
 from service.audit.models import AuditEvent, DataChange
 from service.core.actors import Actor
 from service.core.amounts import exact_text
+from service.core.bulk import insert_rows
 from service.core.db import db
 
 
@@ -89,7 +90,7 @@ def _write(pending: dict) -> None:
     if pending:
         db.session.flush()  # rows added before the block keep the lower ids
         for table, rows in pending.items():  # in the order the tables were first used
-            db.session.execute(table.insert(), rows)
+            insert_rows(table, rows)
 
 
 # session.info flag: see standing_noted_later().

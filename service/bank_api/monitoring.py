@@ -25,6 +25,7 @@ from service.audit.models import DataChange
 from service.audit.operations import STANDING_LATER, data_version
 from service.bank_api.watch_models import StatusChange, SubjectState
 from service.core.amounts import exact_text
+from service.core.bulk import watch_bulk_inserts
 from service.core.clock import local_date
 from service.core.db import db
 from service.lists.models import ListEntry
@@ -220,15 +221,24 @@ def _note_data_changes(session: Session, _flush_context, _instances) -> None:
             _note(pending, obj.object_id, obj.created_at, "subject.changed")
 
 
-def _note_bulk_inserts(state) -> None:
-    """The same for rows inserted through Core (the importer, batched_events)."""
-    table = getattr(state.statement, "table", None)
-    if not state.is_insert or table not in (DataChange.__table__, SearchOutbox.__table__) \
-            or state.session.info.get(STANDING_LATER) or not _enabled():
+def _note_core_inserts(state) -> None:
+    """The same for rows inserted through Core (session.execute)."""
+    if state.is_insert:
+        rows = state.parameters
+        _note_rows(state.session, getattr(state.statement, "table", None),
+                   [rows] if isinstance(rows, dict) else rows or ())
+
+
+def _note_bulk_rows(table, rows: list[dict]) -> None:
+    """... and for rows written past the session (service.core.bulk.insert_rows)."""
+    _note_rows(db.session, table, rows)
+
+
+def _note_rows(session: Session, table, rows) -> None:
+    if table not in (DataChange.__table__, SearchOutbox.__table__) \
+            or session.info.get(STANDING_LATER) or not _enabled():
         return
-    rows = state.parameters
-    rows = [rows] if isinstance(rows, dict) else rows or ()
-    pending = state.session.info.setdefault(PENDING, {})
+    pending = session.info.setdefault(PENDING, {})
     for row in rows:
         if table is DataChange.__table__:
             if row.get("subject_id") is not None:
@@ -295,7 +305,8 @@ def init_monitoring(app) -> None:
     app.extensions.setdefault("setup_steps", []).append(setup_baseline)
     if not _installed:
         event.listen(Session, "before_flush", _note_data_changes)
-        event.listen(Session, "do_orm_execute", _note_bulk_inserts)
+        event.listen(Session, "do_orm_execute", _note_core_inserts)
+        watch_bulk_inserts(_note_bulk_rows)
         event.listen(Session, "before_commit", _record_before_commit)
         event.listen(Session, "after_commit", _after_commit)
         event.listen(Session, "after_transaction_end", _after_transaction_end)

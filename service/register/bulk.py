@@ -1,8 +1,8 @@
-"""Bulk writes for the importer: a batch's subjects and plain executemany INSERTs.
+"""Bulk writes for the importer: a batch's subjects, in a few queries.
 
-Core executemany without RETURNING throughout: SQLite cannot order RETURNING
-rows, so SQLAlchemy would insert one row at a time; rows are found again by
-their natural keys instead (one query per batch).
+Inserts without RETURNING throughout (service.core.bulk.insert_rows): SQLite
+cannot order RETURNING rows, so SQLAlchemy would insert one row at a time; rows
+are found again by their natural keys instead (one query per batch).
 """
 
 from __future__ import annotations
@@ -14,14 +14,13 @@ from itertools import islice
 
 from sqlalchemy import func, select
 
-from service.audit.operations import STANDING_LATER
 from service.core.amounts import exact_text
+from service.core.bulk import insert_rows
 from service.core.db import db
 from service.register.identifiers import mask_id_number
 from service.register.models import Decision, PartyKind, Subject
 from service.register.names import name_columns, name_key
 from service.register.operations import responsible_digests, subject_values
-from service.search.applier import note_outbox_written
 
 
 def plain(value):
@@ -31,93 +30,6 @@ def plain(value):
     if isinstance(value, Decimal):
         return exact_text(value)
     return list(value) if isinstance(value, tuple) else value
-
-
-def insert_rows(model, params: list[dict]) -> None:
-    """Many rows in one go, with no per-row ORM or Core bookkeeping.
-
-    PostgreSQL: COPY; SQLite: the driver's executemany. Each value is bound as a
-    Core INSERT binds it (same types, same defaults), but without compiling the
-    parameters of every row. Tables whose inserts other parts watch through the
-    session (the search outbox, the data changes) and single rows go through
-    session.execute, where those hooks see them; inside standing_noted_later()
-    (the importer's batches: it notes the bank changes feed itself) the watched
-    tables are written past the session too, and the search applier told here.
-    """
-    if not params:
-        return
-    table = model.__table__
-    watched = table.name in _WATCHED
-    if len(params) == 1 or (watched and not db.session.info.get(STANDING_LATER)) \
-            or not _bound_rows(table, params):
-        db.session.execute(table.insert(), params)
-    elif table.name == "search_outbox":
-        note_outbox_written()
-
-
-# Inserts noticed by session hooks (search.applier, bank monitoring).
-_WATCHED = frozenset({"search_outbox", "data_changes"})
-
-
-def _bound_rows(table, params: list[dict]) -> bool:
-    """Write the rows straight through the driver; False (nothing written) if Core must."""
-    connection = db.session.connection()
-    dialect = connection.dialect
-    given = list(params[0])
-    # Columns the rows leave out take their Python-side default, as an INSERT would.
-    defaulted = [(c, c.default) for c in table.c
-                 if c.name not in params[0] and c.default is not None and not c.primary_key]
-    if dialect.name not in ("postgresql", "sqlite") or any(
-            not (d.is_scalar or d.is_callable) for _c, d in defaulted):
-        return False
-    columns = [table.c[name] for name in given] + [c for c, _d in defaulted]
-    processors = [_remembered(c.type.dialect_impl(dialect).bind_processor(dialect))
-                  for c in columns]
-
-    def values(row: dict) -> list:
-        raw = [row[name] for name in given]
-        raw += [d.arg if d.is_scalar else d.arg(None) for _c, d in defaulted]
-        # None too: a JSON column binds it as JSON null, as the INSERT does.
-        return [v if p is None else p(v) for v, p in zip(raw, processors, strict=True)]
-
-    quote = dialect.identifier_preparer.quote
-    names = ", ".join(quote(c.name) for c in columns)
-    target = f"{dialect.identifier_preparer.format_table(table)} ({names})"
-    driver = connection.connection.driver_connection
-    if dialect.name == "postgresql":  # one COPY instead of 1,000 executions
-        with driver.cursor() as cursor, cursor.copy(f"COPY {target} FROM STDIN") as copy:
-            for row in params:
-                copy.write_row(values(row))
-    else:
-        marks = ", ".join("?" * len(columns))
-        driver.executemany(f"INSERT INTO {target} VALUES ({marks})", map(values, params))
-    return True
-
-
-_REMEMBERED = frozenset({date, datetime})
-
-
-def _remembered(processor):
-    """The processor, computing each scalar value once per call of insert_rows.
-
-    A batch binds the same timestamp (the import's `now`), the same dates and many
-    JSON nulls thousands of times. Only None, dates and timestamps are remembered:
-    equal Decimals (1.0, 1.00) or True and 1 must not share a bound value.
-    """
-    if processor is None:
-        return None
-    done: dict = {}
-
-    def process(value):
-        if value is not None and value.__class__ not in _REMEMBERED:
-            return processor(value)
-        try:
-            return done[value]
-        except KeyError:
-            done[value] = bound = processor(value)
-            return bound
-
-    return process
 
 
 class Subjects:

@@ -47,11 +47,12 @@ from service.audit.models import AuditEvent, DataChange
 from service.audit.operations import log_event, standing_noted_later
 from service.bank_api.monitoring import note_subjects
 from service.core.actors import Actor
+from service.core.bulk import insert_rows
 from service.core.clock import local_date
 from service.core.db import db
 from service.lists.models import PendingEvaluation
 from service.lists.operations import count_pending, evaluate_pending
-from service.register.bulk import Subjects, insert_rows, plain
+from service.register.bulk import Subjects, plain
 from service.register.models import (
     Authority,
     Decision,

@@ -22,6 +22,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from service.core.bulk import watch_bulk_inserts
 from service.core.db import db
 from service.search.interface import get_search
 from service.search.models import SearchOutbox
@@ -104,9 +105,13 @@ def _note_outbox_rows(session, _context, _instances) -> None:
         session.info[_FLAG] = True
 
 
-def note_outbox_written() -> None:
-    """For a bulk writer that COPYs outbox rows past the session: apply them after commit."""
-    db.session.info[_FLAG] = True
+def _note_bulk_outbox(table, _rows) -> None:
+    """Outbox rows a bulk writer put past the session (service.core.bulk)."""
+    if table is SearchOutbox.__table__:
+        db.session.info[_FLAG] = True
+
+
+watch_bulk_inserts(_note_bulk_outbox)
 
 
 @event.listens_for(Session, "do_orm_execute")

@@ -1,0 +1,104 @@
+"""Many rows into one table in one go: COPY on PostgreSQL, the driver's executemany on SQLite.
+
+For bulk writers (the importer, batched rule runs). The rows skip SQLAlchemy's
+per-row compile and bookkeeping, and the session's execute events with it: parts
+that watch inserts into a table through those events (the search applier, the
+bank changes feed) register a watcher here too (`watch_bulk_inserts`), which
+hears of every batch written past the session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+
+from sqlalchemy import Table
+
+from service.core.db import db
+
+_watchers: list[Callable[[Table, list[dict]], None]] = []
+
+
+def watch_bulk_inserts(watcher: Callable[[Table, list[dict]], None]) -> None:
+    """Have `watcher(table, rows)` called for every batch insert_rows writes past the session."""
+    if watcher not in _watchers:
+        _watchers.append(watcher)
+
+
+def insert_rows(model_or_table, params: list[dict]) -> None:
+    """Insert the rows (dicts with the same keys), bound as a Core INSERT binds them.
+
+    Same types and Python-side defaults as `session.execute(table.insert(), params)`,
+    which is what a single row, another database or an SQL-side default gets.
+    """
+    if not params:
+        return
+    table = getattr(model_or_table, "__table__", model_or_table)
+    if len(params) == 1 or not _bound_rows(table, params):
+        db.session.execute(table.insert(), params)
+        return
+    for watcher in _watchers:
+        watcher(table, params)
+
+
+def _bound_rows(table, params: list[dict]) -> bool:
+    """Write the rows straight through the driver; False (nothing written) if Core must."""
+    connection = db.session.connection()
+    dialect = connection.dialect
+    given = list(params[0])
+    # Columns the rows leave out take their Python-side default, as an INSERT would.
+    defaulted = [(c, c.default) for c in table.c
+                 if c.name not in params[0] and c.default is not None and not c.primary_key]
+    if dialect.name not in ("postgresql", "sqlite") or any(
+            not (d.is_scalar or d.is_callable) for _c, d in defaulted):
+        return False
+    columns = [table.c[name] for name in given] + [c for c, _d in defaulted]
+    processors = [_remembered(c.type.dialect_impl(dialect).bind_processor(dialect))
+                  for c in columns]
+
+    def values(row: dict) -> list:
+        raw = [row[name] for name in given]
+        raw += [d.arg if d.is_scalar else d.arg(None) for _c, d in defaulted]
+        # None too: a JSON column binds it as JSON null, as the INSERT does.
+        return [v if p is None else p(v) for v, p in zip(raw, processors, strict=True)]
+
+    quote = dialect.identifier_preparer.quote
+    names = ", ".join(quote(c.name) for c in columns)
+    target = f"{dialect.identifier_preparer.format_table(table)} ({names})"
+    driver = connection.connection.driver_connection
+    if dialect.name == "postgresql":  # one COPY instead of 1,000 executions
+        with driver.cursor() as cursor, cursor.copy(f"COPY {target} FROM STDIN") as copy:
+            for row in params:
+                copy.write_row(values(row))
+    else:
+        marks = ", ".join("?" * len(columns))
+        driver.executemany(f"INSERT INTO {target} VALUES ({marks})", map(values, params))
+    return True
+
+
+_REMEMBERED = frozenset({date, datetime})
+
+
+def _remembered(processor):
+    """The processor, computing each scalar value once per call of insert_rows.
+
+    A batch binds the same timestamp (the import's `now`), the same dates and many
+    JSON nulls thousands of times. Only None, dates and timestamps are remembered:
+    equal Decimals (1.0, 1.00) or True and 1 must not share a bound value.
+    """
+    if processor is None:
+        return None
+    done: dict = {}
+
+    def process(value):
+        if value is not None and value.__class__ not in _REMEMBERED:
+            return processor(value)
+        try:
+            return done[value]
+        except KeyError:
+            done[value] = bound = processor(value)
+            return bound
+
+    return process
+
+
