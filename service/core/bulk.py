@@ -9,8 +9,9 @@ hears of every batch written past the session.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
+from itertools import islice
 
 from sqlalchemy import Table
 
@@ -102,3 +103,7 @@ def _remembered(processor):
     return process
 
 
+def chunks(items: list, size: int) -> Iterable[list]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk

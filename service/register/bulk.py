@@ -7,15 +7,13 @@ are found again by their natural keys instead (one query per batch).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from itertools import islice
 
 from sqlalchemy import func, select
 
 from service.core.amounts import exact_text
-from service.core.bulk import insert_rows
+from service.core.bulk import chunks, insert_rows
 from service.core.db import db
 from service.register.identifiers import mask_id_number
 from service.register.models import Decision, PartyKind, Subject
@@ -154,9 +152,3 @@ class Subjects:
                 subject.rename(data["party_name"])
                 subject.legal_representative = rep or subject.legal_representative
                 subject.updated_at = self.now
-
-
-def chunks(items: list, size: int) -> Iterable[list]:
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk

@@ -20,7 +20,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import date
 
-from service.register.bulk import chunks
+from service.core.bulk import chunks
 from service.register.operations import decision_values
 from service.register.schemas import load_decision
 from service.rules.policy import Policy

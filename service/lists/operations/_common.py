@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from service.audit.operations import log_event, record_change
 from service.core.actors import Actor
+from service.core.bulk import chunks
 from service.core.db import db
 from service.lists.models import ListEntry
 from service.register.models import Subject
@@ -42,6 +43,13 @@ def user_id(actor: Actor) -> int | None:
 def lock_subject(subject_id: int) -> None:
     """Serialise rule runs on one subject (PostgreSQL row lock; SQLite serialises writers)."""
     db.session.execute(select(Subject.id).where(Subject.id == subject_id).with_for_update())
+
+
+def lock_subjects(subject_ids: Iterable[int]) -> None:
+    """lock_subject for many, in id order (no deadlock between two runs), 500 per query."""
+    for chunk in chunks(sorted(set(subject_ids)), 500):
+        db.session.execute(select(Subject.id).where(Subject.id.in_(chunk))
+                           .order_by(Subject.id).with_for_update())
 
 
 def require_text(value: str | None, field: str, what: str) -> str:

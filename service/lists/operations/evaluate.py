@@ -23,6 +23,7 @@ from service.lists.operations._common import (
     audit_entry,
     entry_snapshot,
     lock_subject,
+    lock_subjects,
     policy,
     publish_entry_change,
 )
@@ -41,8 +42,7 @@ BATCH_SIZE = 1000
 def recompute_subjects(subject_ids, *, actor: Actor, now: datetime, today: date) -> None:
     """recompute_subject for several subjects at once (persons just listed with a company)."""
     ids = sorted(set(subject_ids))
-    for subject_id in ids:
-        lock_subject(subject_id)
+    lock_subjects(ids)
     rules = policy()
     histories = histories_for(ids)
     apply_plans([plan_subject(histories[i], today, rules) for i in ids], actor=actor, now=now)
@@ -109,12 +109,8 @@ def evaluate_all(*, actor: Actor, now: datetime, today: date,
             .limit(batch_size).with_for_update()))
         if not ids:
             break
-        histories = histories_between(ids[0], ids[-1], ids)
-        plans = [plan_subject(histories[sid], today, rules) for sid in ids]
-        apply_plans(plans, actor=actor, now=now)
-        db.session.flush()
-        for plan in plans:
-            summary.add(plan)
+        _evaluate_batch(ids, histories_between(ids[0], ids[-1], ids), rules, summary,
+                        actor=actor, now=now)
         last_id = ids[-1]
         if progress is not None:
             progress(len(ids))
@@ -163,17 +159,10 @@ def evaluate_pending(*, actor: Actor, now: datetime, today: date,
             .order_by(PendingEvaluation.subject_id).limit(batch_size)))
         if not ids:
             break
-        for chunk in _chunks(ids, 500):  # one lock query per chunk, in id order
-            db.session.execute(select(Subject.id).where(Subject.id.in_(chunk))
-                               .order_by(Subject.id).with_for_update())
-        histories = histories_for(ids)
-        plans = [plan_subject(histories[sid], today, rules) for sid in ids]
-        apply_plans(plans, actor=actor, now=now)
+        lock_subjects(ids)
         db.session.execute(delete(PendingEvaluation).where(
             pending, PendingEvaluation.subject_id.in_(ids)))
-        db.session.flush()
-        for plan in plans:
-            summary.add(plan)
+        _evaluate_batch(ids, histories_for(ids), rules, summary, actor=actor, now=now)
         last_id = ids[-1]
         if evaluated is not None:
             evaluated(ids)
@@ -184,8 +173,14 @@ def evaluate_pending(*, actor: Actor, now: datetime, today: date,
     return summary
 
 
-def _chunks(items: list, size: int):
-    return (items[i:i + size] for i in range(0, len(items), size))
+def _evaluate_batch(ids: list[int], histories: dict, rules, summary: EvaluationSummary, *,
+                    actor: Actor, now: datetime) -> None:
+    """Plan and apply the rules for a batch of subjects (locked by the caller)."""
+    plans = [plan_subject(histories[sid], summary.as_of, rules) for sid in ids]
+    apply_plans(plans, actor=actor, now=now)
+    db.session.flush()
+    for plan in plans:
+        summary.add(plan)
 
 
 def apply_plans(plans: list[SubjectPlan], *, actor: Actor, now: datetime) -> None:
