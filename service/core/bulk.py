@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from itertools import islice
 
-from sqlalchemy import Table
+from sqlalchemy import Table, text
 
 from service.core.db import db
 
@@ -40,6 +40,19 @@ def insert_rows(model_or_table, params: list[dict]) -> None:
         return
     for watcher in _watchers:
         watcher(table, params)
+
+
+def reserve_ids(model_or_table, count: int) -> list[int] | None:
+    """On PostgreSQL, `count` new ids from the table's id sequence, ascending, for rows
+    that insert_rows writes with their ids given (COPY returns nothing). None elsewhere:
+    SQLite's callers find their new rows again by a natural key.
+    """
+    if not db.is_postgresql or not count:
+        return None
+    table = getattr(model_or_table, "__table__", model_or_table)
+    return sorted(db.session.scalars(
+        text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
+        {"table": table.name, "n": count}))
 
 
 def _bound_rows(table, params: list[dict]) -> bool:

@@ -6,10 +6,13 @@ import functools
 import logging
 import threading
 import time
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
+import orjson
 from flask import current_app, has_app_context, has_request_context, request
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy import DateTime, MetaData, any_, bindparam, create_engine, event
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
@@ -56,8 +59,17 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def dump_json(value) -> str:
+    """JSON columns' serializer: orjson, several times faster than json.dumps on the
+    audit and revision rows a bulk import writes by the hundred thousand. Same JSON
+    for the values they hold (non-string keys become strings, as with json.dumps);
+    non-ASCII text is written as UTF-8 rather than as \\u escapes."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
 def make_engine(url: str, **kwargs) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys and working savepoints."""
+    kwargs.setdefault("json_serializer", dump_json)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_on_connect)
@@ -135,12 +147,20 @@ def takes_write_lock(view):
     return view
 
 
+WAL_CHECKPOINT_PAGES = 10_000  # 4 KB pages
+
+
 def _sqlite_on_connect(dbapi_connection, _record) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Checkpoint the WAL into the database every ~40 MB rather than SQLite's 4 MB: a bulk
+    # import's commits each wrote a few MB and each paid a checkpoint (7 s of a 100k-row
+    # import); the file is cut back to 64 MB after a checkpoint.
+    cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
+    cursor.execute(f"PRAGMA journal_size_limit={64 * 1024 * 1024}")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 
@@ -178,6 +198,20 @@ class Database:
     @property
     def is_postgresql(self) -> bool:
         return self.engine.dialect.name == "postgresql"
+
+
+def one_of(column, values: Iterable):
+    """`column IN (values)`; on PostgreSQL `column = ANY(array)`, one bound parameter.
+
+    An IN list is compiled with one placeholder per value, and the SQL differs with
+    every length, so SQLAlchemy renders it and psycopg parses it afresh for each
+    query, and PostgreSQL plans it anew: for a bulk run's lists of hundreds of ids
+    that cost more than the queries (service.lists.queries binds named lists alike).
+    """
+    values = list(values)
+    if db.is_postgresql:
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)
 
 
 def _session_scope():

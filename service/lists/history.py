@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from sqlalchemy import ColumnElement, select
 
 from service.core.clock import local_date
-from service.core.db import db
+from service.core.db import db, one_of
 from service.lists.models import ListEntry, list_entry_decisions
 from service.register.models import Decision
 from service.rules.disclosure import Classification
@@ -100,7 +100,7 @@ def load_histories(where_decision: ColumnElement[bool], where_entry: ColumnEleme
 
 def histories_for(subject_ids: Iterable[int]) -> dict[int, SubjectHistory]:
     ids = sorted(set(subject_ids))
-    return load_histories(Decision.subject_id.in_(ids), ListEntry.subject_id.in_(ids), ids)
+    return load_histories(one_of(Decision.subject_id, ids), one_of(ListEntry.subject_id, ids), ids)
 
 
 def histories_between(first_id: int, last_id: int,

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from service.core.amounts import exact_text
 from service.core.bulk import chunks, insert_rows
-from service.core.db import db
+from service.core.db import db, one_of
 from service.register.identifiers import mask_id_number
 from service.register.models import Decision, PartyKind, Subject
 from service.register.names import name_columns, name_key
@@ -79,7 +79,7 @@ class Subjects:
                    ("n", Subject.name_key))
         for kind, column in columns:
             for chunk in chunks(sorted(by_kind[kind]), 500):
-                query = select(Subject).where(column.in_(chunk)).order_by(Subject.id)
+                query = select(Subject).where(one_of(column, chunk)).order_by(Subject.id)
                 for subject in db.session.scalars(
                         query.execution_options(populate_existing=True)):
                     key = self.subject_key(kind, subject)
@@ -139,7 +139,8 @@ class Subjects:
                 newest[sid] = i
         stored = dict(db.session.execute(
             select(Decision.subject_id, func.max(Decision.decided_on))
-            .where(Decision.subject_id.in_(sorted(newest))).group_by(Decision.subject_id)).all())
+            .where(one_of(Decision.subject_id, sorted(newest)))
+            .group_by(Decision.subject_id)).all())
         subjects = {s.id: s for s in found.values()}
         for sid, i in newest.items():
             data = rows[i].data

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -41,13 +42,14 @@ from functools import partial
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select, text
+from sqlalchemy import Integer, Select, String, and_, bindparam, func, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from service.audit.models import AuditEvent, DataChange
 from service.audit.operations import log_event, standing_noted_later
 from service.bank_api.monitoring import note_subjects
 from service.core.actors import Actor
-from service.core.bulk import insert_rows
+from service.core.bulk import insert_rows, reserve_ids
 from service.core.clock import local_date
 from service.core.db import db
 from service.lists.models import PendingEvaluation
@@ -212,9 +214,9 @@ class _Importer:
     def existing(self, rows: list[Row]) -> dict:
         """The stored decisions with the batch's natural keys, by (authority id, number)."""
         keys = {(r.authority_id, r.data["number"]) for r in rows if r.authority_id is not None}
-        return {(d.authority_id, d.number): d for d in db.session.execute(select(
-            Decision.id, Decision.authority_id, Decision.number, Decision.content_digest)
-            .where(*_key_filter(keys)))} if keys else {}
+        return {(d.authority_id, d.number): d for d in db.session.execute(_with_keys(
+            keys, Decision.id, Decision.authority_id, Decision.number, Decision.content_digest))
+        } if keys else {}
 
     def correct(self, row: Row, decision_id: int) -> None:
         decision = db.session.get(Decision, decision_id)
@@ -241,14 +243,19 @@ class _Importer:
                  "corrected_at": None}
         params = [{**row.columns, **stamp, "authority_id": row.authority_id,
                    "subject_id": subject_ids[i]} for i, row in enumerate(rows)]
-        # Core executemany without RETURNING: SQLite cannot order RETURNING rows, and
-        # SQLAlchemy would then insert one row at a time; the natural key gives the ids.
+        # Without RETURNING (COPY has none; SQLite cannot order RETURNING rows, and
+        # SQLAlchemy would then insert one row at a time): PostgreSQL's ids are taken
+        # from the sequence first, SQLite's found again by the natural key.
+        ids = reserve_ids(Decision, len(params))
+        if ids is not None:
+            for p, decision_id in zip(params, ids, strict=True):
+                p["id"] = decision_id
         insert_rows(Decision, params)
-        keys = {(p["authority_id"], p["number"]) for p in params}
-        stored = {(r.authority_id, r.number): r.id for r in db.session.execute(
-            select(Decision.authority_id, Decision.number, Decision.id)
-            .where(*_key_filter(keys)))}
-        ids = [stored[(p["authority_id"], p["number"])] for p in params]
+        if ids is None:
+            keys = {(p["authority_id"], p["number"]) for p in params}
+            stored = {(r.authority_id, r.number): r.id for r in db.session.execute(
+                _with_keys(keys, Decision.authority_id, Decision.number, Decision.id))}
+            ids = [stored[(p["authority_id"], p["number"])] for p in params]
         insert_rows(DecisionPerson, [
             *({"decision_id": ids[i], "subject_id": person_id, "role": "legal_representative"}
               for i, person_id in subjects.representatives.items()),
@@ -292,14 +299,27 @@ class _Importer:
             insert_rows(model, params)
 
 
-def _key_filter(keys: set[tuple[int, str]]) -> tuple:
-    """Conditions that let the (authority_id, number) unique index find a batch's keys.
+def _with_keys(keys: set[tuple[int, str]], *columns) -> Select:
+    """SELECT the columns of the decisions with these (authority_id, number) keys, through
+    the unique index on that pair.
 
-    `number IN (...)` alone cannot use that index and would scan every decision
-    once per batch; the caller drops the few extra (authority, number) pairs.
+    PostgreSQL joins the keys as one unnest() of two arrays: one index probe per key
+    (an IN list on each column probed every authority with every number: 80 ms a batch).
+    SQLite joins json_each() of the keys as one JSON array, probed key by key too (its
+    `(authority_id, number) IN (VALUES ...)` scanned the whole index).
     """
-    return (Decision.authority_id.in_(sorted({a for a, _n in keys})),
-            Decision.number.in_(sorted({n for _a, n in keys})))
+    if db.is_postgresql:
+        wanted = func.unnest(
+            bindparam(None, [a for a, _n in keys], type_=ARRAY(Integer)),
+            bindparam(None, [n for _a, n in keys], type_=ARRAY(String))
+        ).table_valued("authority_id", "number").render_derived("wanted")
+        authority_id, number = wanted.c.authority_id, wanted.c.number
+    else:
+        wanted = func.json_each(bindparam(None, json.dumps(sorted(keys)))).table_valued("value")
+        authority_id = func.json_extract(wanted.c.value, "$[0]")
+        number = func.json_extract(wanted.c.value, "$[1]")
+    return select(*columns).select_from(wanted).join(Decision, and_(
+        Decision.authority_id == authority_id, Decision.number == number))
 
 
 def _header_for(field_name: str | None, headers: list[str]) -> str:

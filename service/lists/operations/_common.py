@@ -10,7 +10,7 @@ from sqlalchemy import select
 from service.audit.operations import log_event, record_change
 from service.core.actors import Actor
 from service.core.bulk import chunks
-from service.core.db import db
+from service.core.db import db, one_of
 from service.lists.models import ListEntry
 from service.register.models import Subject
 from service.rules.policy import Policy, current_policy
@@ -48,7 +48,7 @@ def lock_subject(subject_id: int) -> None:
 def lock_subjects(subject_ids: Iterable[int]) -> None:
     """lock_subject for many, in id order (no deadlock between two runs), 500 per query."""
     for chunk in chunks(sorted(set(subject_ids)), 500):
-        db.session.execute(select(Subject.id).where(Subject.id.in_(chunk))
+        db.session.execute(select(Subject.id).where(one_of(Subject.id, chunk))
                            .order_by(Subject.id).with_for_update())
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from service.audit.operations import log_event
 from service.core.actors import Actor
-from service.core.db import db
+from service.core.db import db, one_of
 from service.lists.models import EndReason, EntryStatus, ListEntry, list_entry_decisions
 from service.lists.operations._common import (
     audit_entry,
@@ -31,7 +31,7 @@ def children_of(parent_ids: list[int]) -> dict[int, list[ListEntry]]:
     found = defaultdict(list)
     if parent_ids:
         rows = db.session.scalars(select(ListEntry).where(
-            ListEntry.parent_id.in_(parent_ids), ListEntry.status == EntryStatus.ACTIVE))
+            one_of(ListEntry.parent_id, parent_ids), ListEntry.status == EntryStatus.ACTIVE))
         for child in rows:
             found[child.parent_id].append(child)
     return found
@@ -61,7 +61,7 @@ def list_associated_persons(parent: ListEntry, decisions: list[Decision], *, act
         return []
     named = db.session.execute(
         select(DecisionPerson.subject_id, DecisionPerson.role, DecisionPerson.decision_id)
-        .where(DecisionPerson.decision_id.in_([d.id for d in decisions]),
+        .where(one_of(DecisionPerson.decision_id, [d.id for d in decisions]),
                DecisionPerson.role.in_(ROLE_NAMES), DecisionPerson.subject_id != parent.subject_id)
         .order_by(DecisionPerson.subject_id, DecisionPerson.role)
     ).all()

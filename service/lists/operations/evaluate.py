@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, delete, func, select
 
 from service.audit.operations import batched_events, log_event, record_change
 from service.core.actors import Actor
-from service.core.db import db
+from service.core.db import db, one_of
 from service.lists.history import histories_between, histories_for, history_of
 from service.lists.models import EntryStatus, ListEntry, PendingEvaluation, list_entry_decisions
 from service.lists.operations._common import (
@@ -161,7 +161,7 @@ def evaluate_pending(*, actor: Actor, now: datetime, today: date,
             break
         lock_subjects(ids)
         db.session.execute(delete(PendingEvaluation).where(
-            pending, PendingEvaluation.subject_id.in_(ids)))
+            pending, one_of(PendingEvaluation.subject_id, ids)))
         _evaluate_batch(ids, histories_for(ids), rules, summary, actor=actor, now=now)
         last_id = ids[-1]
         if evaluated is not None:
@@ -199,7 +199,7 @@ def _decisions_by_id(ids) -> dict[int, Decision]:
         return {}
     # In id order: the audit events and data changes written from them follow it on
     # every database (PostgreSQL returns an IN list in no particular order).
-    return {d.id: d for d in db.session.scalars(select(Decision).where(Decision.id.in_(ids))
+    return {d.id: d for d in db.session.scalars(select(Decision).where(one_of(Decision.id, ids))
                                                 .order_by(Decision.id))}
 
 
@@ -214,7 +214,7 @@ def _apply_classifications(plans: list[SubjectPlan], *, actor: Actor, now: datet
     stored = db.session.execute(  # autoflushes: pending ORM changes are in the database
         select(Decision.id, Decision.subject_id, Decision.authority_id, Decision.status,
                Decision.revoked_at, *(getattr(Decision, n) for n in CLASS_FIELDS))
-        .where(Decision.id.in_(sorted(changed))).order_by(Decision.id)).all()
+        .where(one_of(Decision.id, sorted(changed))).order_by(Decision.id)).all()
     _store_classes([(row.id, changed[row.id]) for row in stored])
     for decision in [o for o in db.session.identity_map.values()
                      if isinstance(o, Decision) and o.id in changed]:
@@ -248,7 +248,7 @@ def _apply_entry_changes(plans: list[SubjectPlan], *, actor: Actor, now: datetim
         return
     entry_ids = sorted({c.entry_id for c in changes})
     entries = {e.id: e for e in db.session.scalars(
-        select(ListEntry).where(ListEntry.id.in_(entry_ids)))}
+        select(ListEntry).where(one_of(ListEntry.id, entry_ids)))}
     # The decisions behind each entry by id, and new links by one INSERT: loading every
     # linked Decision (all its columns) to extend entry.decisions cost more than the rest
     # of the changes on a large import.
@@ -290,7 +290,7 @@ def _linked_ids(entry_ids: list[int]) -> dict[int, set[int]]:
     linked: dict[int, set[int]] = {i: set() for i in entry_ids}
     for entry_id, decision_id in db.session.execute(
             select(list_entry_decisions.c.list_entry_id, list_entry_decisions.c.decision_id)
-            .where(list_entry_decisions.c.list_entry_id.in_(entry_ids))):
+            .where(one_of(list_entry_decisions.c.list_entry_id, entry_ids))):
         linked[entry_id].add(decision_id)
     return linked
 
@@ -310,7 +310,7 @@ def _create_proposals(plans: list[SubjectPlan], *, actor: Actor, now: datetime) 
         for row in rows.values()])
     ids = dict(db.session.execute(
         select(ListEntry.subject_id, func.max(ListEntry.id))
-        .where(ListEntry.subject_id.in_(sorted(rows)), ListEntry.proposed_at == now,
+        .where(one_of(ListEntry.subject_id, sorted(rows)), ListEntry.proposed_at == now,
                ListEntry.status == EntryStatus.PROPOSED)
         .group_by(ListEntry.subject_id)).all())
     created = sorted((ids[plan.subject_id], plan) for plan in proposing)
