@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from itertools import islice
 
-from sqlalchemy import Table, text
+from sqlalchemy import Column, MetaData, Table, bindparam, text
 
 from service.core.db import db
 
@@ -40,6 +40,35 @@ def insert_rows(model_or_table, params: list[dict]) -> None:
         return
     for watcher in _watchers:
         watcher(table, params)
+
+
+def update_rows(model_or_table, params: list[dict], key: str = "id") -> None:
+    """UPDATE many rows, each dict giving the row's `key` and its new values (same keys in
+    every dict). PostgreSQL: COPY into a temporary table and one UPDATE ... FROM (an
+    executemany of 60,000 UPDATEs took 3 s of a large import); elsewhere executemany.
+    """
+    if not params:
+        return
+    table = getattr(model_or_table, "__table__", model_or_table)
+    names = [n for n in params[0] if n != key]
+    if not db.is_postgresql or len(params) == 1:
+        db.session.execute(
+            table.update().where(table.c[key] == bindparam(f"_{key}"))
+            .values({n: bindparam(n) for n in names}),
+            [{f"_{key}": row[key], **{n: row[n] for n in names}} for row in params])
+        return
+    staging = Table(f"_update_{table.name}", MetaData(),
+                    *(Column(n, table.c[n].type) for n in (key, *names)))
+    quote = db.session.connection().dialect.identifier_preparer.quote
+    target, source = quote(table.name), quote(staging.name)
+    db.session.execute(text(
+        f"CREATE TEMPORARY TABLE {source} ON COMMIT DROP AS SELECT "
+        f"{', '.join(quote(c.name) for c in staging.c)} FROM {target} WITH NO DATA"))
+    _bound_rows(staging, params)
+    db.session.execute(text(
+        f"UPDATE {target} SET {', '.join(f'{quote(n)} = s.{quote(n)}' for n in names)} "
+        f"FROM {source} AS s WHERE {target}.{quote(key)} = s.{quote(key)}"))
+    db.session.execute(text(f"DROP TABLE {source}"))
 
 
 def reserve_ids(model_or_table, count: int) -> list[int] | None:

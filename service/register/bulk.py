@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 
 from service.core.amounts import exact_text
 from service.core.bulk import chunks, insert_rows
@@ -28,6 +28,11 @@ def plain(value):
     if isinstance(value, Decimal):
         return exact_text(value)
     return list(value) if isinstance(value, tuple) else value
+
+
+# What a batch needs of each subject it finds.
+_FOUND = (Subject.id, Subject.kind, Subject.uscc, Subject.legacy_code, Subject.name_key,
+          Subject.id_digest, Subject.name, Subject.legal_representative)
 
 
 class Subjects:
@@ -70,7 +75,9 @@ class Subjects:
         self.responsible = [(i, found[key].id) for i, key, _p in named]
         return [found[key].id for key in parties]
 
-    def find(self, keys: set[tuple]) -> dict[tuple, Subject]:
+    def find(self, keys: set[tuple]) -> dict[tuple, Row]:
+        """The stored subjects with these keys, as rows (building ORM objects for every
+        subject of every batch cost more than the queries)."""
         by_kind: dict[str, set] = {"d": set(), "u": set(), "l": set(), "n": set()}
         for key in keys:
             by_kind[key[0]].add(key[1])
@@ -79,16 +86,15 @@ class Subjects:
                    ("n", Subject.name_key))
         for kind, column in columns:
             for chunk in chunks(sorted(by_kind[kind]), 500):
-                query = select(Subject).where(one_of(column, chunk)).order_by(Subject.id)
-                for subject in db.session.scalars(
-                        query.execution_options(populate_existing=True)):
+                query = select(*_FOUND).where(one_of(column, chunk)).order_by(Subject.id)
+                for subject in db.session.execute(query):
                     key = self.subject_key(kind, subject)
                     if key in keys:
                         found.setdefault(key, subject)
         return found
 
     @staticmethod
-    def subject_key(kind: str, subject: Subject) -> tuple:
+    def subject_key(kind: str, subject: Row) -> tuple:
         if kind == "d":
             return ("d", subject.id_digest)
         if kind == "u":
@@ -142,6 +148,7 @@ class Subjects:
             .where(one_of(Decision.subject_id, sorted(newest)))
             .group_by(Decision.subject_id)).all())
         subjects = {s.id: s for s in found.values()}
+        renamed = {}
         for sid, i in newest.items():
             data = rows[i].data
             if sid in stored and data["decided_on"] < stored[sid]:
@@ -150,6 +157,12 @@ class Subjects:
             rep = None if data["party_kind"] == PartyKind.PERSON else data.get(
                 "legal_representative")
             if subject.name != data["party_name"] or (rep and subject.legal_representative != rep):
-                subject.rename(data["party_name"])
-                subject.legal_representative = rep or subject.legal_representative
-                subject.updated_at = self.now
+                renamed[sid] = (data["party_name"], rep)
+        if not renamed:
+            return
+        for subject in db.session.scalars(select(Subject).where(
+                one_of(Subject.id, sorted(renamed)))):
+            name, rep = renamed[subject.id]
+            subject.rename(name)
+            subject.legal_representative = rep or subject.legal_representative
+            subject.updated_at = self.now

@@ -41,6 +41,7 @@ from datetime import datetime
 from functools import partial
 from pathlib import Path
 
+import orjson
 from flask import current_app
 from sqlalchemy import Integer, Select, String, and_, bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -54,7 +55,7 @@ from service.core.clock import local_date
 from service.core.db import db
 from service.lists.models import PendingEvaluation
 from service.lists.operations import count_pending, evaluate_pending
-from service.register.bulk import Subjects, plain
+from service.register.bulk import Subjects
 from service.register.models import (
     Authority,
     Decision,
@@ -62,7 +63,6 @@ from service.register.models import (
     DecisionRevision,
 )
 from service.register.operations import (
-    CONTENT_COLUMNS,
     RegisterError,
     correct_decision,
     find_or_create_authority,
@@ -276,7 +276,7 @@ class _Importer:
             revision = {"decision_id": decision_id, "actor": actor, "at": now, "reason": None,
                         "before": None}
             created.append({**revision, "seq": 1, "action": "created",
-                            "after": {c: plain(columns[c]) for c in CONTENT_COLUMNS}})
+                            "after": orjson.Fragment(row.snapshot)})
             published.append({**revision, "seq": 2, "action": "published", "after": None})
             event = {"at": now, "actor": actor, "object_type": "decision",
                      "object_id": decision_id, "authority_id": row.authority_id,

@@ -20,8 +20,11 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import date
 
+import orjson
+
 from service.core.bulk import chunks
-from service.register.operations import decision_values
+from service.register.bulk import plain
+from service.register.operations import CONTENT_COLUMNS, decision_values
 from service.register.schemas import load_decision
 from service.rules.policy import Policy
 
@@ -44,6 +47,9 @@ class Row:
     data: dict
     columns: dict | None = None  # the Decision column values (decision_values)
     authority_id: int | None = None
+    # The content columns as the JSON of its "created" revision (built with the check:
+    # in the worker on a large file, where the importer's own process is the bottleneck).
+    snapshot: bytes | None = None
 
 
 @dataclass
@@ -74,7 +80,9 @@ class RowChecker:
         data, errors = load_decision(raw, today=self.today)
         if errors:
             return Rejected(number, values, errors)
-        return Row(number, values, data, decision_values(data, self.policy, self.secret))
+        columns = decision_values(data, self.policy, self.secret)
+        snapshot = orjson.dumps({c: plain(columns[c]) for c in CONTENT_COLUMNS})
+        return Row(number, values, data, columns, snapshot=snapshot)
 
     def check_chunk(self, chunk: list[tuple[int, list]]) -> list[Row | Rejected]:
         return [self.check(number, values) for number, values in chunk]

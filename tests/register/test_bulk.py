@@ -4,13 +4,14 @@ as text, is the same."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
 from sqlalchemy import String, cast, select
 
 from service.audit.models import AuditEvent
+from service.core.bulk import insert_rows, reserve_ids, update_rows
 from service.core.db import db
-from service.register.bulk import insert_rows
 from service.register.models import Decision, DecisionRevision
 from tests.factories import make_decision
 
@@ -85,3 +86,40 @@ def test_decisions_keep_every_column_type(session):
     copied, inserted = inserted_both_ways(Decision, rows, skip=("id", "number"))
     assert copied == inserted
     assert len(copied) == 2
+
+
+def test_update_rows_stores_what_one_update_per_row_stores(session):
+    decisions = [make_decision(fine=f"{i}.00") for i in range(4)]
+    table = Decision.__table__
+    new = [{"id": d.id, "severity": "serious", "disclosure_ends_on": date(2031, 1, i + 1),
+            "is_disclosable": bool(i % 2)} for i, d in enumerate(decisions)]
+    update_rows(Decision, new[:3])  # several rows: COPY + UPDATE ... FROM on PostgreSQL
+    update_rows(Decision, new[3:])  # one row: a plain UPDATE
+    stored_rows = db.session.execute(
+        select(table.c.id, table.c.severity, table.c.disclosure_ends_on, table.c.is_disclosable,
+               table.c.fine_amount).where(table.c.id.in_([d.id for d in decisions]))
+        .order_by(table.c.id)).all()
+    assert [(r.severity, r.disclosure_ends_on, r.is_disclosable) for r in stored_rows] == [
+        ("serious", date(2031, 1, i + 1), bool(i % 2)) for i in range(4)]
+    assert [r.fine_amount for r in stored_rows] == [Decimal(i) for i in range(4)]  # untouched
+    update_rows(Decision, new[:2])  # again in the same transaction: the staging table is gone
+    db.session.flush()
+
+
+def test_reserved_ids_are_new_and_the_rows_keep_them(session):
+    decision = make_decision()
+    ids = reserve_ids(Decision, 3)
+    if not db.is_postgresql:
+        assert ids is None  # SQLite's callers find their rows by natural key
+        return
+    assert ids == sorted(set(ids))
+    assert len(ids) == 3
+    assert min(ids) > decision.id
+    table = Decision.__table__
+    template = dict(db.session.execute(select(table).where(table.c.id == decision.id))
+                    .mappings().one())
+    insert_rows(Decision, [dict(template, id=i, number=f"{template['number']}-{i}")
+                           for i in ids])
+    assert db.session.scalars(select(table.c.id).where(table.c.id.in_(ids))
+                              .order_by(table.c.id)).all() == ids
+    assert make_decision().id > max(ids)  # the sequence moved past them
