@@ -31,7 +31,8 @@ class CreditReport(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)  # CR-20261202-7KQ3M9XA
-    client_id: Mapped[int] = mapped_column(ForeignKey("api_clients.id"), index=True)
+    # Found through the (client_id, idempotency_key) unique index: no index of its own.
+    client_id: Mapped[int] = mapped_column(ForeignKey("api_clients.id"))
     subject_id: Mapped[int | None] = mapped_column(ForeignKey("subjects.id"), index=True)
     uscc: Mapped[str] = mapped_column(String(18))
     as_of: Mapped[date] = mapped_column(Date)

@@ -220,7 +220,8 @@ class DecisionRevision(Base):
     __table_args__ = (UniqueConstraint("decision_id", "seq"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"), index=True)
+    # Found through the (decision_id, seq) unique index: no index of its own.
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"))
     seq: Mapped[int] = mapped_column(Integer)
     action: Mapped[str] = mapped_column(String(20))
     actor: Mapped[str] = mapped_column(String(120))  # "user:3", "client:7", "import:file.csv"
