@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from pathlib import Path
+from typing import Literal
 
 import orjson
 from flask import current_app
@@ -67,7 +68,13 @@ from service.register.operations import (
     correct_decision,
     find_or_create_authority,
 )
-from service.register.pipeline import PIPELINE_AFTER, Rejected, Row, RowChecker, checked_chunks
+from service.register.pipeline import (
+    Rejected,
+    Row,
+    RowChecker,
+    checked_chunks,
+    rows_checked_here,
+)
 from service.register.schemas import HEADERS, describe_errors, field_for_header
 from service.register.tabular import FileFormatError, open_table
 from service.rules.policy import current_policy
@@ -338,7 +345,7 @@ def import_file(path, *, actor: Actor, now: datetime, rejects_path=None,
                 evaluating: Callable[[int], Callable[[int], None] | None] | None = None,
                 default_authority: str | None = None, dry_run: bool = False,
                 source_name: str | None = None, batch_size: int = BATCH_SIZE,
-                pipeline_after: int | None = PIPELINE_AFTER) -> ImportSummary:
+                pipeline_after: int | Literal["auto"] | None = "auto") -> ImportSummary:
     """Import a CSV or XLSX file of decisions; commit after each batch.
 
     Args:
@@ -353,12 +360,15 @@ def import_file(path, *, actor: Actor, now: datetime, rejects_path=None,
         source_name: the file's name as the official knows it, for the audit log and
             the revisions (default: the name of `path`, e.g. the console's saved copy).
         pipeline_after: rows checked in process before a worker process checks the
-            rest ahead of the writes (None: never; see service.register.pipeline).
+            rest ahead of the writes (None: never; "auto": none for a large file, else
+            PIPELINE_AFTER; see service.register.pipeline).
 
     Raises:
         FileFormatError: the file is not a readable table, or required columns are missing.
     """
     path = Path(path)
+    if pipeline_after == "auto":
+        pipeline_after = rows_checked_here(path)
     source = source_name or path.name
     rejects_path = Path(rejects_path) if rejects_path else default_rejects_path(path)
     authority = _default_authority(default_authority)

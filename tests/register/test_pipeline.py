@@ -112,3 +112,12 @@ def test_a_reading_error_comes_after_the_rows_read_before_it(session):
     with pytest.raises(ValueError, match="row 37"):
         next(checked)
     assert done == [10, 10, 10]  # the last 5 rows never make a chunk: the file broke there
+
+
+def test_a_large_file_starts_its_worker_with_the_first_chunk(tmp_path):
+    small, large = tmp_path / "small.csv", tmp_path / "large.csv"
+    small.write_text("x\n")
+    with large.open("wb") as handle:
+        handle.truncate(pipeline.PIPELINE_BYTES)  # sparse: the size is what counts
+    assert pipeline.rows_checked_here(small) == pipeline.PIPELINE_AFTER
+    assert pipeline.rows_checked_here(large) == 0
