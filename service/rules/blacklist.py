@@ -81,9 +81,11 @@ def repeat_bases(records: Iterable[PenaltyRecord], policy: Policy) -> list[Basis
     """One basis for each decision that completes a repeat with earlier ones in the window."""
     rules = policy.blacklist
     ordered = _ordered(records)
+    ends = [_window_end(r.decided_on, policy) for r in ordered]  # once each, not once per pair
     bases = []
     for j, later in enumerate(ordered):
-        earlier = [r for r in ordered[:j] if _window_end(r.decided_on, policy) >= later.decided_on]
+        earlier = [r for r, end in zip(ordered[:j], ends[:j], strict=True)
+                   if end >= later.decided_on]
         if len(earlier) + 1 >= rules.repeat_count:
             group = [*earlier, later]
             text = (f"重复侵权：{rules.repeat_window.zh()}内受到{len(group)}次知识产权行政处罚"
@@ -164,14 +166,16 @@ def repeat_ids(records: Iterable[PenaltyRecord], policy: Policy) -> frozenset[in
     are published); only live IP decisions count as the earlier ones.
     """
     records = list(records)
-    counting = _ordered(r for r in records if r.is_live and is_ip(r, policy))
+    # Each counting decision with the end of its window, computed once (not once per pair).
+    counting = [(r, _window_end(r.decided_on, policy))
+                for r in _ordered(r for r in records if r.is_live and is_ip(r, policy))]
     needed = policy.blacklist.repeat_count - 1
     repeats = set()
     for record in records:
         if record.revoked or record.repaired_on or not is_ip(record, policy):
             continue
-        earlier = [r for r in counting if (r.decided_on, r.id) < (record.decided_on, record.id)
-                   and _window_end(r.decided_on, policy) >= record.decided_on]
+        earlier = [r for r, end in counting if (r.decided_on, r.id) < (record.decided_on, record.id)
+                   and end >= record.decided_on]
         if len(earlier) >= needed:
             repeats.add(record.id)
     return frozenset(repeats)

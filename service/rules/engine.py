@@ -114,7 +114,9 @@ class _Plan:
 def plan_subject(history: SubjectHistory, as_of: date, policy: Policy) -> SubjectPlan:
     """Everything the rules change for one subject on `as_of` (empty when all is current)."""
     classes = reclassify(history.records, policy)
-    records = tuple(replace(r, stored=classes.get(r.id, r.stored)) for r in history.records)
+    # A record whose class stands is kept as it is (a bulk run plans 100,000s of records).
+    records = tuple(r if classes.get(r.id, r.stored) == r.stored
+                    else replace(r, stored=classes[r.id]) for r in history.records)
     work = _Plan(replace(history, records=records), as_of, policy)
     work.plan.classifications = {r.id: classes[r.id] for r in history.records
                                  if r.id in classes and r.stored != classes[r.id]}
