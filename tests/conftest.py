@@ -29,7 +29,8 @@ PG_ADMIN_URL = os.environ.get(
 BACKENDS = [b for b in os.environ.get("TEST_BACKENDS", "sqlite,postgresql").split(",") if b]
 TEST_SECRET = "test-secret-key-not-for-production"
 UNLIMITED_PUBLIC = dict.fromkeys(("PUBLIC_RATE_LIMIT", "PUBLIC_SEARCH_RATE_LIMIT",
-                                  "PUBLIC_DOWNLOAD_RATE_LIMIT"), "100000/minute")
+                                  "PUBLIC_DOWNLOAD_RATE_LIMIT", "PUBLIC_PAGE_RATE_LIMIT"),
+                                 "100000/minute")
 
 
 @contextmanager

@@ -53,9 +53,14 @@ DEFAULT_PUBLIC_SEARCH_RATE_LIMIT = "60/minute"  # a person clicking through list
 # Per client address, whole-register downloads and the feed together (a reader polls the feed
 # every few minutes; one CSV of every disclosed decision streams the whole table).
 DEFAULT_PUBLIC_DOWNLOAD_RATE_LIMIT = "10/minute"
+# Per client address, the site's other pages together (home, a decision's or a subject's
+# page, the open-data page): cheap each, but a script walking every decision id is not a
+# reader (the whole register is one download away).
+DEFAULT_PUBLIC_PAGE_RATE_LIMIT = "300/minute"
 PUBLIC_LIMIT_SETTINGS = {"PUBLIC_RATE_LIMIT": DEFAULT_PUBLIC_RATE_LIMIT,
                          "PUBLIC_SEARCH_RATE_LIMIT": DEFAULT_PUBLIC_SEARCH_RATE_LIMIT,
-                         "PUBLIC_DOWNLOAD_RATE_LIMIT": DEFAULT_PUBLIC_DOWNLOAD_RATE_LIMIT}
+                         "PUBLIC_DOWNLOAD_RATE_LIMIT": DEFAULT_PUBLIC_DOWNLOAD_RATE_LIMIT,
+                         "PUBLIC_PAGE_RATE_LIMIT": DEFAULT_PUBLIC_PAGE_RATE_LIMIT}
 LAST_USED_PRECISION = timedelta(seconds=60)  # last_used_at is written at most once a minute
 
 
@@ -105,6 +110,8 @@ search_limit = limiter.shared_limit(_setting("PUBLIC_SEARCH_RATE_LIMIT"), scope=
                                     key_func=get_remote_address)
 download_limit = limiter.shared_limit(_setting("PUBLIC_DOWNLOAD_RATE_LIMIT"),
                                       scope="public_downloads", key_func=get_remote_address)
+page_limit = limiter.shared_limit(_setting("PUBLIC_PAGE_RATE_LIMIT"), scope="public_pages",
+                                  key_func=get_remote_address)
 
 
 def init_auth(app: Flask) -> None:

@@ -18,7 +18,7 @@ from flask import (
     url_for,
 )
 
-from service.bank_api.auth import download_limit, search_limit
+from service.bank_api.auth import download_limit, page_limit, search_limit
 from service.console import csrf
 from service.core import clock
 from service.core.amounts import exact_text
@@ -80,6 +80,7 @@ bp.add_app_template_filter(STATUS_LABELS.get, "status_label")
 
 
 @bp.get("/")
+@page_limit
 def home():
     today = clock.today()
     return render_template("public/home.html", today=today, counts=queries.site_counts(today),
@@ -94,6 +95,7 @@ def favicon():
 
 
 @bp.get("/decisions/<int:decision_id>")
+@page_limit
 def decision_page(decision_id: int):
     today = clock.today()
     decision = queries.get_decision(decision_id) or abort(404)
@@ -106,6 +108,7 @@ def decision_page(decision_id: int):
 
 
 @bp.get("/subjects/<int:subject_id>")
+@page_limit
 def subject_page(subject_id: int):
     today = clock.today()
     subject = queries.get_subject(subject_id) or abort(404)
@@ -210,6 +213,7 @@ def _stats_filters(start, end, department, authority) -> stats.StatsFilters:
 
 
 @bp.get("/open-data")
+@page_limit
 def open_data():
     return render_template("public/open_data.html", today=clock.today(),
                            decision_fields=opendata.DECISION_FIELDS,

@@ -1,4 +1,4 @@
-"""The site's expensive pages are limited per client address: queries, downloads and the feed."""
+"""The site is limited per client address: queries, downloads and the feed, the other pages."""
 
 import pytest
 
@@ -10,8 +10,10 @@ OTHER = {"REMOTE_ADDR": "10.9.8.7"}
 @pytest.fixture
 def low_limits(app):
     saved = {name: app.config[name] for name in ("PUBLIC_SEARCH_RATE_LIMIT",
-                                                 "PUBLIC_DOWNLOAD_RATE_LIMIT")}
-    app.config.update(PUBLIC_SEARCH_RATE_LIMIT="3/minute", PUBLIC_DOWNLOAD_RATE_LIMIT="2/minute")
+                                                 "PUBLIC_DOWNLOAD_RATE_LIMIT",
+                                                 "PUBLIC_PAGE_RATE_LIMIT")}
+    app.config.update(PUBLIC_SEARCH_RATE_LIMIT="3/minute", PUBLIC_DOWNLOAD_RATE_LIMIT="2/minute",
+                      PUBLIC_PAGE_RATE_LIMIT="4/minute")
     with app.app_context():
         limiter.reset()
     yield
@@ -64,7 +66,25 @@ def test_downloads_and_feed_share_their_own_budget(client, low_limits):
     assert client.get("/search?q=商标").status_code == 200
 
 
-@pytest.mark.parametrize("setting", ["PUBLIC_SEARCH_RATE_LIMIT", "PUBLIC_DOWNLOAD_RATE_LIMIT"])
+def test_the_other_pages_share_a_budget_of_their_own(client, low_limits):
+    """Home, a decision's or a subject's page and the open-data page: a script walking
+    every id is refused; a reader's queries are counted apart."""
+    for path in ("/", "/decisions/1", "/subjects/1", "/open-data"):
+        assert client.get(path).status_code in (200, 404, 410)
+
+    refused = client.get("/decisions/2")
+    assert refused.status_code == 429
+    assert refused.mimetype == "text/html"
+    assert "每分钟最多 4 次" in refused.get_data(as_text=True)
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+    assert client.get("/").status_code == 429
+    assert client.get("/subjects/3").status_code == 429
+    assert client.get("/search?q=商标").status_code == 200  # the query budget is its own
+    assert client.get("/decisions/2", environ_base=OTHER).status_code in (404, 410)
+
+
+@pytest.mark.parametrize("setting", ["PUBLIC_SEARCH_RATE_LIMIT", "PUBLIC_DOWNLOAD_RATE_LIMIT",
+                                     "PUBLIC_PAGE_RATE_LIMIT"])
 def test_a_bad_public_limit_stops_the_start(tmp_path, setting):
     from service import create_app
     from service.core.config import ConfigError
@@ -79,5 +99,5 @@ def test_production_defaults_limit_the_public_site(tmp_path):
 
     app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}",
                       "INSTANCE_DIR": str(tmp_path), "SECRET_KEY": "x" * 20})
-    assert (app.config["PUBLIC_SEARCH_RATE_LIMIT"], app.config["PUBLIC_DOWNLOAD_RATE_LIMIT"]) == (
-        "60/minute", "10/minute")
+    assert (app.config["PUBLIC_SEARCH_RATE_LIMIT"], app.config["PUBLIC_DOWNLOAD_RATE_LIMIT"],
+            app.config["PUBLIC_PAGE_RATE_LIMIT"]) == ("60/minute", "10/minute", "300/minute")
