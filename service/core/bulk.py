@@ -64,7 +64,7 @@ def update_rows(model_or_table, params: list[dict], key: str = "id") -> None:
     db.session.execute(text(
         f"CREATE TEMPORARY TABLE {source} ON COMMIT DROP AS SELECT "
         f"{', '.join(quote(c.name) for c in staging.c)} FROM {target} WITH NO DATA"))
-    _bound_rows(staging, params)
+    insert_rows(staging, params)  # COPY (no watcher knows the staging table)
     db.session.execute(text(
         f"UPDATE {target} SET {', '.join(f'{quote(n)} = s.{quote(n)}' for n in names)} "
         f"FROM {source} AS s WHERE {target}.{quote(key)} = s.{quote(key)}"))

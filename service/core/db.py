@@ -206,12 +206,20 @@ def one_of(column, values: Iterable):
     An IN list is compiled with one placeholder per value, and the SQL differs with
     every length, so SQLAlchemy renders it and psycopg parses it afresh for each
     query, and PostgreSQL plans it anew: for a bulk run's lists of hundreds of ids
-    that cost more than the queries (service.lists.queries binds named lists alike).
+    that cost more than the queries.
     """
     values = list(values)
     if db.is_postgresql:
         return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
     return column.in_(values)
+
+
+def one_of_named(column, name: str, dialect: str):
+    """one_of for a statement built once and cached (per dialect): the list is bound as
+    `name` when the statement runs."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(column.type)))
+    return column.in_(bindparam(name, expanding=True))
 
 
 def _session_scope():

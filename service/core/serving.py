@@ -9,6 +9,8 @@ from urllib.parse import parse_qsl, urlencode
 from flask import Flask
 from gunicorn import glogging
 
+from service.public.redaction import redact_id_numbers
+
 log = logging.getLogger(__name__)
 
 
@@ -58,8 +60,6 @@ class AccessLogger(glogging.Logger):
 def redact_url(text: str) -> str:
     """A request line, URL or query string with any ID card number in its query values
     masked; unchanged (byte for byte) when there is none."""
-    from service.public.redaction import redact_id_numbers
-
     head, mark, rest = text.partition("?") if "?" in text else ("", "", text)
     query, space, tail = rest.partition(" ")  # a request line ends in " HTTP/1.1"
     pairs = parse_qsl(query, keep_blank_values=True)
